@@ -1,0 +1,374 @@
+"""The place side: cities and their dated policies, buildings, spaces and tenancies."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.fields import DateRangeField, RangeOperators
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from broedplaats.constraints import PostgresExclusionConstraint
+from chains.models import Chain, Creative, Stage
+
+postcode_validator = RegexValidator(
+    r"^[1-9][0-9]{3} [A-Z]{2}$",
+    _("Enter a Dutch postcode such as 1012 AB (four digits, a space, two capital letters)."),
+    code="invalid_postcode",
+)
+
+
+def normalize_postcode(value: str) -> str:
+    """'1012ab' and '1012 ab' both become '1012 AB'; anything else is returned stripped."""
+    compact = "".join((value or "").split()).upper()
+    if len(compact) == 6 and compact[:4].isdigit() and compact[4:].isalpha():
+        return f"{compact[:4]} {compact[4:]}"
+    return (value or "").strip()
+
+
+class City(models.Model):
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    slug = models.SlugField(_("slug"), unique=True)
+    bureau_members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="bureau_cities",
+        verbose_name=_("city bureau members"),
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+
+    def __str__(self):
+        return self.name
+
+
+class SpaceKind(models.TextChoices):
+    STUDIO = "studio", _("Studio")
+    LIVE_WORK = "live_work", _("Live/work studio")
+    WORKSHOP = "workshop", _("Workshop")
+    DESK = "desk", _("Desk")
+    OFFICE = "office", _("Office")
+    SHOWROOM = "showroom", _("Showroom")
+    SHARED_WORKSHOP = "shared_workshop", _("Shared workshop")
+
+
+class Policy(models.Model):
+    """A city's broedplaats policy, valid over a period. Every figure is a dated setting."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="policies")
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True,
+                                help_text=_("Last day the policy applies; empty means open-ended."))
+    income_limit = models.DecimalField(
+        _("income limit (€ per year)"), max_digits=10, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    standard_term_months = models.PositiveSmallIntegerField(_("standard term (months)"))
+    max_renewals = models.PositiveSmallIntegerField(_("maximum renewals"), default=0)
+    screening_validity_months = models.PositiveSmallIntegerField(
+        _("screening valid for (months)"), default=12
+    )
+    live_work_retest_years = models.PositiveSmallIntegerField(
+        _("live/work re-test after (years)"), default=5
+    )
+    required_screened_share = models.DecimalField(
+        _("required share of screened tenants (%)"), max_digits=5, decimal_places=2,
+        default=Decimal("100"),
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    max_tenancies_per_creative = models.PositiveSmallIntegerField(
+        _("tenancies a creative may hold at once"), default=1
+    )
+    source = models.CharField(_("source"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["city", "-valid_from"]
+        verbose_name = _("policy")
+        verbose_name_plural = _("policies")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")),
+                name="policy_valid_to_after_from",
+                violation_error_message=_("A policy must end on or after the day it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(standard_term_months__gt=0), name="policy_term_positive",
+                violation_error_message=_("The standard term must be at least one month."),
+            ),
+            models.CheckConstraint(
+                condition=Q(required_screened_share__lte=100),
+                name="policy_share_at_most_100",
+                violation_error_message=_("The required screened share is at most 100%."),
+            ),
+            PostgresExclusionConstraint(
+                name="policy_no_overlap",
+                expressions=[
+                    ("city", RangeOperators.EQUAL),
+                    (
+                        Func(F("valid_from"), Coalesce(F("valid_to"), Value("infinity")),
+                             Value("[]"), function="daterange",
+                             output_field=DateRangeField()),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+                violation_error_message=_("Another policy of this city covers part of this period."),
+            ),
+        ]
+
+    def __str__(self):
+        end = self.valid_to.isoformat() if self.valid_to else "…"
+        return f"{self.city} {self.valid_from.isoformat()} – {end}"
+
+
+class PolicyRentCap(models.Model):
+    """The highest rent per m² per year a policy allows for one kind of space."""
+
+    policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="rent_caps")
+    space_kind = models.CharField(_("space kind"), max_length=20, choices=SpaceKind.choices)
+    max_rent_per_m2_year = models.DecimalField(
+        _("maximum rent (€ per m² per year)"), max_digits=8, decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+
+    class Meta:
+        ordering = ["policy", "space_kind"]
+        verbose_name = _("rent cap")
+        verbose_name_plural = _("rent caps")
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "space_kind"], name="rentcap_unique_kind",
+                                    violation_error_message=_("This policy already has a cap for "
+                                                              "this kind of space.")),
+            models.CheckConstraint(condition=Q(max_rent_per_m2_year__gt=0),
+                                   name="rentcap_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_space_kind_display()}: €{self.max_rent_per_m2_year}/m²/yr"
+
+
+class OperatorKind(models.TextChoices):
+    MUNICIPAL = "municipal", _("Municipal")
+    FOUNDATION = "foundation", _("Foundation")
+    PRIVATE_DEVELOPER = "private_developer", _("Private developer")
+    TENANT_COOPERATIVE = "tenant_cooperative", _("Tenant cooperative")
+
+
+class ClusterType(models.TextChoices):
+    SPECIALIST = "specialist", _("Specialist cluster")
+    ARTISTS_ZONE = "artists_zone", _("Artists' zone")
+    MIXED = "mixed", _("Mixed cluster")
+    MEDIA_PRODUCTION = "media_production", _("Media production")
+    INCUBATOR = "incubator", _("Incubator")
+
+
+class Building(models.Model):
+    """A broedplaats: a building let to creatives below market rent."""
+
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="buildings",
+                             verbose_name=_("city"))
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), unique=True, max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    address = models.CharField(_("address"), max_length=200)
+    postcode = models.CharField(_("postcode"), max_length=7, validators=[postcode_validator])
+    latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6,
+                                   null=True, blank=True)
+    longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6,
+                                    null=True, blank=True)
+    operator_name = models.CharField(_("operator"), max_length=200)
+    operator_kind = models.CharField(_("operator kind"), max_length=30,
+                                     choices=OperatorKind.choices)
+    cluster_type = models.CharField(_("cluster type"), max_length=30, choices=ClusterType.choices)
+    chain_focus = models.ManyToManyField(Chain, blank=True, related_name="buildings",
+                                         verbose_name=_("chain focus"))
+    temporary_until = models.DateField(_("temporary use ends"), null=True, blank=True)
+    programmers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="programmed_buildings",
+        verbose_name=_("programmers"),
+    )
+    archived = models.BooleanField(_("archived"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["city__name", "name"]
+        verbose_name = _("building")
+        verbose_name_plural = _("buildings")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(postcode__regex=r"^[1-9][0-9]{3} [A-Z]{2}$"),
+                name="building_postcode_dutch",
+                violation_error_message=_("Enter a Dutch postcode such as 1012 AB."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
+                | (Q(latitude__gte=-90) & Q(latitude__lte=90)
+                   & Q(longitude__gte=-180) & Q(longitude__lte=180)),
+                name="building_coordinates_valid",
+                violation_error_message=_("Give both coordinates, latitude within ±90 and "
+                                          "longitude within ±180."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("building-detail", kwargs={"slug": self.slug})
+
+
+class FacilityCode(models.TextChoices):
+    DAYLIGHT = "daylight", _("Daylight")
+    WATER = "water", _("Water")
+    HEAVY_POWER = "heavy_power", _("Heavy power")
+    GROUND_FLOOR = "ground_floor", _("Ground floor")
+    LOADING_ACCESS = "loading_access", _("Loading access")
+    SOUNDPROOFING = "soundproofing", _("Soundproofing")
+    DUST_EXTRACTION = "dust_extraction", _("Dust extraction")
+    KILN = "kiln", _("Kiln")
+    DARKROOM = "darkroom", _("Darkroom")
+    SHOP_WINDOW = "shop_window", _("Shop window")
+
+
+class Facility(models.Model):
+    code = models.CharField(_("code"), max_length=30, choices=FacilityCode.choices, unique=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("facility")
+        verbose_name_plural = _("facilities")
+
+    def __str__(self):
+        return str(self.get_code_display())
+
+
+class Space(models.Model):
+    """A lettable unit in a building: a studio, workshop, desk, showroom..."""
+
+    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="spaces",
+                                 verbose_name=_("building"))
+    code = models.CharField(_("code"), max_length=30)
+    kind = models.CharField(_("kind"), max_length=20, choices=SpaceKind.choices)
+    area_m2 = models.DecimalField(_("area (m²)"), max_digits=7, decimal_places=2,
+                                  validators=[MinValueValidator(Decimal("0.01"))])
+    monthly_rent = models.DecimalField(_("monthly rent (€)"), max_digits=9, decimal_places=2,
+                                       validators=[MinValueValidator(Decimal("0"))])
+    rent_exception_reason = models.TextField(
+        _("rent cap exception"), blank=True,
+        help_text=_("Why this space may be let above the city's rent cap."),
+    )
+    facilities = models.ManyToManyField(Facility, blank=True, related_name="spaces",
+                                        verbose_name=_("facilities"))
+    stages = models.ManyToManyField(Stage, blank=True, related_name="spaces",
+                                    verbose_name=_("stages served"))
+    description = models.TextField(_("description"), blank=True)
+    archived = models.BooleanField(_("archived"), default=False)
+
+    class Meta:
+        ordering = ["building", "code"]
+        verbose_name = _("space")
+        verbose_name_plural = _("spaces")
+        constraints = [
+            models.UniqueConstraint(fields=["building", "code"], name="space_code_unique",
+                                    violation_error_message=_("This building already has a "
+                                                              "space with this code.")),
+            models.CheckConstraint(condition=Q(area_m2__gt=0), name="space_area_positive",
+                                   violation_error_message=_("Area must be more than 0 m².")),
+            models.CheckConstraint(condition=Q(monthly_rent__gte=0), name="space_rent_not_negative",
+                                   violation_error_message=_("Rent cannot be negative.")),
+        ]
+
+    def __str__(self):
+        return f"{self.building} {self.code}"
+
+    @property
+    def rent_per_m2_year(self) -> Decimal:
+        return (self.monthly_rent * 12 / self.area_m2).quantize(Decimal("0.01"))
+
+
+class EndReason(models.TextChoices):
+    OUTFLOW_TO_MARKET = "outflow_to_market", _("Outflow to the market")
+    NEXT_STAGE = "next_stage", _("Next stage in another building")
+    OTHER_BROEDPLAATS = "other_broedplaats", _("Other broedplaats")
+    LEFT_SECTOR = "left_sector", _("Left the sector")
+    TERMINATED = "terminated", _("Terminated")
+    OTHER = "other", _("Other")
+
+
+class Tenancy(models.Model):
+    """A creative renting a space from `start` until `planned_end` (or `actual_end`).
+
+    End dates are exclusive: the space is free again on the end date.
+    """
+
+    space = models.ForeignKey(Space, on_delete=models.PROTECT, related_name="tenancies",
+                              verbose_name=_("space"))
+    creative = models.ForeignKey(Creative, on_delete=models.PROTECT, related_name="tenancies",
+                                 verbose_name=_("creative"))
+    start = models.DateField(_("start"))
+    planned_end = models.DateField(_("planned end"))
+    actual_end = models.DateField(_("actual end"), null=True, blank=True)
+    monthly_rent = models.DecimalField(_("monthly rent (€)"), max_digits=9, decimal_places=2,
+                                       validators=[MinValueValidator(Decimal("0"))])
+    end_reason = models.CharField(_("end reason"), max_length=30, choices=EndReason.choices,
+                                  blank=True)
+    rent_exception_reason = models.TextField(_("rent cap exception"), blank=True)
+    term_exception_reason = models.TextField(_("term exception"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+",
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                 null=True, blank=True, related_name="+",
+                                 verbose_name=_("ended by"))
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["space", "start"]
+        verbose_name = _("tenancy")
+        verbose_name_plural = _("tenancies")
+        indexes = [models.Index(fields=["space", "start"], name="tenancy_space_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(planned_end__gt=F("start")), name="tenancy_planned_end_after_start",
+                violation_error_message=_("The planned end must be after the start."),
+            ),
+            models.CheckConstraint(
+                condition=Q(actual_end__isnull=True) | Q(actual_end__gte=F("start")),
+                name="tenancy_actual_end_not_before_start",
+                violation_error_message=_("The actual end cannot be before the start."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(actual_end__isnull=True) & Q(end_reason=""))
+                | (Q(actual_end__isnull=False) & ~Q(end_reason="")),
+                name="tenancy_end_has_reason",
+                violation_error_message=_("An ended tenancy needs an end reason, and only an "
+                                          "ended one."),
+            ),
+            models.CheckConstraint(condition=Q(monthly_rent__gte=0),
+                                   name="tenancy_rent_not_negative",
+                                   violation_error_message=_("Rent cannot be negative.")),
+            PostgresExclusionConstraint(
+                name="tenancy_no_overlap",
+                expressions=[
+                    ("space", RangeOperators.EQUAL),
+                    (
+                        Func(F("start"), Coalesce(F("actual_end"), F("planned_end")),
+                             Value("[)"), function="daterange", output_field=DateRangeField()),
+                        RangeOperators.OVERLAPS,
+                    ),
+                ],
+                violation_error_message=_("This space already has a tenancy in this period."),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.creative} @ {self.space} ({self.start} – {self.end})"
+
+    @property
+    def end(self):
+        """The day the space is free again: the actual end if ended, else the planned end."""
+        return self.actual_end or self.planned_end

@@ -1,0 +1,289 @@
+"""Writes of the place side. Every rule is checked here, with the message users see.
+
+The same checks back the admin forms (`tenancy_check`, `space_check`, `policy_check`) so the
+admin, the pages and the API refuse the same things with the same words.
+"""
+
+import calendar
+from datetime import date
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from broedplaats.models import (
+    Building,
+    City,
+    EndReason,
+    Policy,
+    Space,
+    Tenancy,
+    normalize_postcode,
+)
+from broedplaats.selectors import (
+    policy_in_force,
+    rent_cap_for,
+    tenancies_overlapping,
+    tenancies_running,
+)
+from chains.models import Creative
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later, clipped to the month's last day (31 Jan + 1 = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _money(value: Decimal) -> str:
+    return f"€{value:,.2f}"
+
+
+# --- policy ----------------------------------------------------------------------------------
+
+def policy_check(policy: Policy) -> None:
+    """Refuse a policy whose period overlaps another policy of the same city."""
+    far_future = date(9999, 12, 31)
+    overlapping = Policy.objects.filter(city_id=policy.city_id).exclude(pk=policy.pk).filter(
+        Q(valid_to__isnull=True) | Q(valid_to__gte=policy.valid_from),
+        valid_from__lte=policy.valid_to or far_future,
+    )
+    if overlapping.exists():
+        raise ValidationError(
+            {"valid_from": _("Another policy of this city covers part of this period.")}
+        )
+
+
+@transaction.atomic
+def policy_create(*, city: City, rent_caps: dict[str, Decimal] | None = None, **fields) -> Policy:
+    """A new dated policy for a city, with its rent caps per space kind."""
+    City.objects.select_for_update().filter(pk=city.pk).first()
+    policy = Policy(city=city, **fields)
+    policy.full_clean()
+    policy_check(policy)
+    policy.save()
+    for kind, cap in (rent_caps or {}).items():
+        policy.rent_caps.create(space_kind=kind, max_rent_per_m2_year=cap)
+    return policy
+
+
+# --- rent cap --------------------------------------------------------------------------------
+
+def rent_cap_check(
+    *, city: City, space_kind: str, area_m2: Decimal, monthly_rent: Decimal, on: date,
+    exception_reason: str = "", field: str = "monthly_rent",
+) -> None:
+    """Refuse rent per m² per year above the policy cap for the space kind, unless excepted."""
+    if not area_m2 or area_m2 <= 0 or monthly_rent is None:
+        return  # the field validators report these
+    cap = rent_cap_for(policy=policy_in_force(city=city, on=on), space_kind=space_kind)
+    if cap is None or exception_reason.strip():
+        return
+    per_m2_year = (Decimal(monthly_rent) * 12 / Decimal(area_m2)).quantize(Decimal("0.01"))
+    if per_m2_year > cap.max_rent_per_m2_year:
+        raise ValidationError({field: _(
+            "The rent comes to %(rent)s per m² per year, above the cap of %(cap)s per m² per "
+            "year for this kind of space in %(city)s. Lower the rent, or record an exception "
+            "with a reason."
+        ) % {"rent": _money(per_m2_year), "cap": _money(cap.max_rent_per_m2_year),
+             "city": city}})
+
+
+# --- buildings and spaces --------------------------------------------------------------------
+
+@transaction.atomic
+def building_create(*, chain_focus=(), programmers=(), **fields) -> Building:
+    """A new building; the postcode is normalised to '1234 AB'."""
+    if "postcode" in fields:
+        fields["postcode"] = normalize_postcode(fields["postcode"])
+    building = Building(**fields)
+    building.full_clean()
+    building.save()
+    building.chain_focus.set(chain_focus)
+    building.programmers.set(programmers)
+    return building
+
+
+@transaction.atomic
+def building_update(*, building: Building, chain_focus=None, programmers=None,
+                    **fields) -> Building:
+    if "postcode" in fields:
+        fields["postcode"] = normalize_postcode(fields["postcode"])
+    for name, value in fields.items():
+        setattr(building, name, value)
+    building.full_clean()
+    building.save()
+    if chain_focus is not None:
+        building.chain_focus.set(chain_focus)
+    if programmers is not None:
+        building.programmers.set(programmers)
+    return building
+
+
+@transaction.atomic
+def building_archive(*, building: Building) -> Building:
+    """Archive instead of delete: its tenancies and history stay countable."""
+    building.archived = True
+    building.save(update_fields=["archived"])
+    return building
+
+
+def space_check(space: Space, *, on: date) -> None:
+    """The rules a space must meet beyond its fields: the city's rent cap."""
+    rent_cap_check(
+        city=space.building.city, space_kind=space.kind, area_m2=space.area_m2,
+        monthly_rent=space.monthly_rent, on=on,
+        exception_reason=space.rent_exception_reason,
+    )
+
+
+@transaction.atomic
+def space_create(*, on: date, facilities=(), stages=(), **fields) -> Space:
+    """A new space; refused when its rent is above the city's cap without an exception."""
+    space = Space(**fields)
+    space.full_clean()
+    space_check(space, on=on)
+    space.save()
+    space.facilities.set(facilities)
+    space.stages.set(stages)
+    return space
+
+
+@transaction.atomic
+def space_update(*, space: Space, on: date, facilities=None, stages=None, **fields) -> Space:
+    for name, value in fields.items():
+        setattr(space, name, value)
+    space.full_clean()
+    space_check(space, on=on)
+    space.save()
+    if facilities is not None:
+        space.facilities.set(facilities)
+    if stages is not None:
+        space.stages.set(stages)
+    return space
+
+
+@transaction.atomic
+def space_archive(*, space: Space) -> Space:
+    space.archived = True
+    space.save(update_fields=["archived"])
+    return space
+
+
+# --- tenancies -------------------------------------------------------------------------------
+
+def overlap_message() -> str:
+    return _("This space already has a tenancy in this period.")
+
+
+def tenancy_check(tenancy: Tenancy) -> None:
+    """Every rule a new or changed tenancy must meet: term, rent cap, overlap, one at a time."""
+    space, start = tenancy.space, tenancy.start
+    if tenancy.planned_end and start and tenancy.planned_end <= start:
+        raise ValidationError({"planned_end": _("The planned end must be after the start.")})
+    if space.archived and tenancy.pk is None:
+        raise ValidationError({"space": _("This space is archived and cannot be let.")})
+    city = space.building.city
+    policy = policy_in_force(city=city, on=start)
+    if policy is not None and not tenancy.term_exception_reason.strip():
+        longest = add_months(start, policy.standard_term_months)
+        if tenancy.planned_end > longest:
+            raise ValidationError({"planned_end": _(
+                "The policy of %(city)s allows a term of at most %(months)s months (until "
+                "%(date)s). Shorten the term, or record an exception with a reason."
+            ) % {"city": city, "months": policy.standard_term_months,
+                 "date": longest.isoformat()}})
+    rent_cap_check(
+        city=city, space_kind=space.kind, area_m2=space.area_m2,
+        monthly_rent=tenancy.monthly_rent, on=start,
+        exception_reason=tenancy.rent_exception_reason,
+    )
+    if tenancies_overlapping(space=space, start=start, end=tenancy.end).exclude(
+        pk=tenancy.pk
+    ).exists():
+        raise ValidationError({"start": overlap_message()})
+    allowed = policy.max_tenancies_per_creative if policy else 1
+    held = tenancies_running(start).filter(creative=tenancy.creative).exclude(pk=tenancy.pk)
+    if tenancy.pk is None and held.count() >= allowed:
+        raise ValidationError({"creative": _(
+            "%(creative)s already holds %(count)s tenancy(ies) on %(date)s; the policy allows "
+            "%(allowed)s at a time."
+        ) % {"creative": tenancy.creative, "count": held.count(), "date": start.isoformat(),
+             "allowed": allowed}})
+
+
+def tenancy_save(tenancy: Tenancy) -> Tenancy:
+    """Check and save a tenancy, holding the space's row lock so checks and insert are one step.
+
+    On PostgreSQL the exclusion constraint is the last word under concurrency; its violation
+    is turned into the same message the check gives.
+    """
+    with transaction.atomic():
+        Space.objects.select_for_update().filter(pk=tenancy.space_id).first()
+        tenancy.full_clean(validate_constraints=False)
+        tenancy_check(tenancy)
+        tenancy.validate_constraints()
+        try:
+            with transaction.atomic():
+                tenancy.save()
+        except IntegrityError as error:
+            if "tenancy_no_overlap" in str(error):
+                raise ValidationError({"start": overlap_message()}) from error
+            raise
+    return tenancy
+
+
+def tenancy_create(
+    *,
+    space: Space,
+    creative: Creative,
+    start: date,
+    planned_end: date | None = None,
+    monthly_rent: Decimal | None = None,
+    rent_exception_reason: str = "",
+    term_exception_reason: str = "",
+    by: AbstractBaseUser | None = None,
+) -> Tenancy:
+    """Let a space to a creative. Planned end defaults to the policy's standard term, rent to
+    the space's rent."""
+    if planned_end is None:
+        policy = policy_in_force(city=space.building.city, on=start)
+        if policy is None:
+            raise ValidationError({"planned_end": _(
+                "%(city)s has no policy for %(date)s; give a planned end."
+            ) % {"city": space.building.city, "date": start.isoformat()}})
+        planned_end = add_months(start, policy.standard_term_months)
+    tenancy = Tenancy(
+        space=space, creative=creative, start=start, planned_end=planned_end,
+        monthly_rent=space.monthly_rent if monthly_rent is None else monthly_rent,
+        rent_exception_reason=rent_exception_reason,
+        term_exception_reason=term_exception_reason,
+        created_by=by,
+    )
+    return tenancy_save(tenancy)
+
+
+@transaction.atomic
+def tenancy_end(*, tenancy: Tenancy, on: date, reason: str,
+                by: AbstractBaseUser | None = None) -> Tenancy:
+    """End a running tenancy on a date (the space is free from that date) with a reason."""
+    if tenancy.actual_end is not None:
+        raise ValidationError({"actual_end": _("This tenancy has already ended on %(date)s.")
+                               % {"date": tenancy.actual_end.isoformat()}})
+    if reason not in EndReason.values:
+        raise ValidationError({"end_reason": _("Choose an end reason from the list.")})
+    if on < tenancy.start:
+        raise ValidationError({"actual_end": _("The end cannot be before the start (%(date)s).")
+                               % {"date": tenancy.start.isoformat()}})
+    tenancy.actual_end = on
+    tenancy.end_reason = reason
+    tenancy.ended_by = by
+    tenancy.ended_at = timezone.now()
+    tenancy.full_clean()
+    tenancy.save()
+    return tenancy

@@ -1,0 +1,28 @@
+import pytest
+from django.db import connection
+
+from tests.factories import stage
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked postgres_only are skipped on SQLite (e.g. exclusion constraints, real
+    concurrency)."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL)")
+    for item in items:
+        if "postgres_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+@pytest.fixture
+def stages(db):
+    """The three stages in order: idea, making, distribution."""
+    return [stage("idea"), stage("making"), stage("distribution")]
