@@ -128,3 +128,24 @@ def buildings_run_by(user) -> QuerySet[Building]:
 
 def cities_watched_by(user) -> QuerySet[City]:
     return City.objects.filter(bureau_members=user)
+
+
+def city_occupancy(*, cities: QuerySet[City], on: date) -> list[dict]:
+    """Per city: active spaces, spaces let on a date, their m², and the occupancy share."""
+    running = tenancies_running(on).filter(space=OuterRef("pk"))
+    rows = (
+        Space.objects.filter(building__city__in=cities, archived=False, building__archived=False)
+        .annotate(is_let=Exists(running))
+        .values("building__city__name")
+        .annotate(
+            spaces=Count("pk"),
+            let=Count("pk", filter=Q(is_let=True)),
+            area=Sum("area_m2"),
+            let_area=Sum("area_m2", filter=Q(is_let=True)),
+        )
+        .order_by("building__city__name")
+    )
+    return [
+        {**row, "occupancy": round(100 * row["let"] / row["spaces"]) if row["spaces"] else 0}
+        for row in rows
+    ]

@@ -1,7 +1,25 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from broedplaats import views
+
 urlpatterns = [
+    path("", views.building_list, name="building-list"),
+    path("buildings/<slug:slug>/", views.building_detail, name="building-detail"),
+    path("home/", views.home, name="home"),
+    path("home/creative/", views.creative_home, name="creative-home"),
+    path("home/programmer/", views.programmer_home, name="programmer-home"),
+    path("home/bureau/", views.bureau_home, name="bureau-home"),
+    path("accounts/login/",
+         auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("broedplaats.api.urls")),
 ]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -26,3 +26,9 @@ def is_postgres() -> bool:
 def stages(db):
     """The three stages in order: idea, making, distribution."""
     return [stage("idea"), stage("making"), stage("distribution")]
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Real hashing costs ~100 ms a user; tests need users, not security."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,0 +1,102 @@
+"""Pages: the public building list and building page, log-in landing and the role homes.
+
+Views only parse and render; reads go through selectors, filtering through filters.py.
+"""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from broedplaats import selectors
+from broedplaats.filters import BuildingFilter
+from broedplaats.models import Building
+from broedplaats.roles import home_url_name, roles_of
+from chains.selectors import creative_history, creatives_with_stage, stage_list
+
+BUILDINGS_PER_PAGE = 24
+
+
+def building_list(request):
+    """Public list of buildings with filters; htmx requests get only the results block."""
+    today = timezone.localdate()
+    filterset = BuildingFilter(
+        request.GET or None, queryset=selectors.building_list(on=today), request=request, on=today
+    )
+    # An invalid value is shown as a form error and that filter is left out.
+    page = Paginator(filterset.qs, BUILDINGS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filter": filterset, "page": page, "query": query.urlencode(), "today": today}
+    template = (
+        "broedplaats/_building_results.html"
+        if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted")
+        else "broedplaats/building_list.html"
+    )
+    return render(request, template, context)
+
+
+def building_detail(request, slug: str):
+    """A building with its spaces, which stages of which chains it houses, and what is free."""
+    today = timezone.localdate()
+    building = get_object_or_404(
+        Building.objects.select_related("city").prefetch_related("chain_focus"),
+        slug=slug, archived=False,
+    )
+    spaces = list(selectors.building_spaces(building=building, on=today))
+    context = {
+        "building": building,
+        "spaces": spaces,
+        "free_spaces": [space for space in spaces if not space.is_let],
+        "chain_stages": selectors.building_chain_stages(building=building),
+        "stages": stage_list(),
+        "today": today,
+    }
+    return render(request, "broedplaats/building_detail.html", context)
+
+
+@login_required
+def home(request):
+    """After log-in each role lands on its own home page."""
+    return redirect(home_url_name(request.user))
+
+
+def _require(request, role: str) -> None:
+    roles = roles_of(request.user)
+    if not (getattr(roles, role) or roles.admin):
+        raise PermissionDenied
+
+
+@login_required
+def programmer_home(request):
+    _require(request, "programmer")
+    today = timezone.localdate()
+    buildings = selectors.building_list(on=today, include_archived=True).filter(
+        programmers=request.user
+    )
+    return render(request, "broedplaats/home_programmer.html",
+                  {"buildings": buildings, "today": today})
+
+
+@login_required
+def bureau_home(request):
+    _require(request, "city_bureau")
+    today = timezone.localdate()
+    cities = selectors.cities_watched_by(request.user).annotate(
+        building_count=Count("buildings", filter=Q(buildings__archived=False), distinct=True)
+    )
+    figures = selectors.city_occupancy(cities=cities, on=today)
+    return render(request, "broedplaats/home_bureau.html",
+                  {"cities": cities, "figures": figures, "today": today})
+
+
+@login_required
+def creative_home(request):
+    _require(request, "creative")
+    creative = creatives_with_stage().filter(user=request.user).first()
+    history = list(creative_history(creative=creative)) if creative else []
+    context = {"creative": creative, "history": history,
+               "latest": history[-1] if history else None}
+    return render(request, "chains/home_creative.html", context)
