@@ -2,9 +2,9 @@
 
 from datetime import date
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
-from chains.models import Chain, Creative, Discipline, Stage, StageMove
+from chains.models import Chain, ChainStage, Creative, Discipline, Stage, StageMove
 
 
 def _latest_move(on: date | None = None) -> QuerySet[StageMove]:
@@ -57,3 +57,9 @@ def chain_list() -> QuerySet[Chain]:
 
 def discipline_list() -> QuerySet[Discipline]:
     return Discipline.objects.select_related("chain").order_by("chain__name", "name")
+
+
+def chain_list_with_stage_notes() -> QuerySet[Chain]:
+    """Chains with their disciplines and what each stage means for them, stages in order."""
+    notes = ChainStage.objects.select_related("stage").order_by("stage__order")
+    return chain_list().prefetch_related(Prefetch("stage_notes", queryset=notes))

@@ -1,0 +1,71 @@
+"""Read-only endpoints of the place side. They parse and render; reads go through selectors.
+
+Which day is "today" is fixed once per request (`view.on`) and handed to both the selector
+and the FilterSet, so the counts and the free_now filter agree even around midnight.
+"""
+
+from datetime import date
+from functools import cached_property
+
+from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework import viewsets
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+
+from broedplaats.api.serializers import (
+    BuildingDetailSerializer,
+    BuildingSerializer,
+    SpaceSerializer,
+)
+from broedplaats.filters import BuildingFilter, SpaceFilter
+from broedplaats.selectors import building_chain_stages, building_list, building_spaces, space_list
+
+
+class DatedFilterBackend(DjangoFilterBackend):
+    """Gives the FilterSet the view's day (`on`)."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        return {**super().get_filterset_kwargs(request, queryset, view), "on": view.on}
+
+
+class DatedViewMixin:
+    """For endpoints whose rows depend on the day: what is let, what is free."""
+
+    filter_backends = [DatedFilterBackend, OrderingFilter]
+
+    @cached_property
+    def on(self) -> date:
+        return timezone.localdate()
+
+
+class BuildingViewSet(DatedViewMixin, viewsets.ReadOnlyModelViewSet):
+    """Active buildings with their counts of active and free spaces today."""
+
+    serializer_class = BuildingSerializer
+    filterset_class = BuildingFilter
+    lookup_field = "slug"
+    ordering_fields = ["name", "city__name", "space_count", "free_count", "temporary_until"]
+
+    def get_queryset(self):
+        return building_list(on=self.on)
+
+    def get_serializer_class(self):
+        return BuildingDetailSerializer if self.action == "retrieve" else BuildingSerializer
+
+    def retrieve(self, request, *args, **kwargs):
+        building = self.get_object()
+        building.active_spaces = building_spaces(building=building, on=self.on)
+        building.chain_stages = building_chain_stages(building=building)
+        return Response(self.get_serializer(building).data)
+
+
+class SpaceViewSet(DatedViewMixin, viewsets.ReadOnlyModelViewSet):
+    """Active spaces in active buildings, with whether each is let today."""
+
+    serializer_class = SpaceSerializer
+    filterset_class = SpaceFilter
+    ordering_fields = ["code", "kind", "area_m2", "monthly_rent", "building__name"]
+
+    def get_queryset(self):
+        return space_list(on=self.on)

@@ -1,0 +1,155 @@
+"""FilterSets for buildings and spaces, shared by the pages and the API.
+
+Each takes the day that counts as "now" (`on`), so "free now" means the same thing as the
+counts the selectors annotate for that day. Filters over related rows use Exists subqueries:
+they never duplicate a building or a space and keep the list a single query.
+"""
+
+from datetime import date
+
+import django_filters
+from django.db.models import Exists, OuterRef, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from broedplaats.models import Building, City, FacilityCode, Space, SpaceKind
+from broedplaats.selectors import tenancies_running
+from chains.models import Chain, StageCode
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class YesNoFilter(django_filters.TypedChoiceFilter):
+    """A yes/no filter taking 'true' or 'false' and refusing anything else.
+
+    django-filter's boolean widgets read an unknown value such as 'maybe' as "not given", so a
+    typo would silently return the unfiltered list; here it is a form error (400 in the API).
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [("", _("Any")), ("true", _("Yes")), ("false", _("No"))])
+        kwargs.setdefault("coerce", lambda value: value == "true")
+        kwargs.setdefault("empty_value", None)
+        super().__init__(*args, **kwargs)
+
+
+def _free_spaces(spaces: QuerySet[Space], *, on: date) -> QuerySet[Space]:
+    """Those of `spaces` no tenancy holds on a date."""
+    return spaces.exclude(Exists(tenancies_running(on).filter(space=OuterRef("pk"))))
+
+
+class DatedFilterSet(django_filters.FilterSet):
+    """A FilterSet that knows which day is "today" (`on`, by default the local date)."""
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None,
+                 on: date | None = None):
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        self.on = on if on is not None else timezone.localdate()
+
+
+class BuildingFilter(DatedFilterSet):
+    """Buildings by city, chain focus, and the active spaces they have.
+
+    stage, space_kind and free_now are met by one and the same space: "a free workshop for
+    making" does not match a building with a free desk and a let workshop.
+    """
+
+    SPACE_FILTERS = ("stage", "space_kind", "free_now")
+
+    city = django_filters.ModelChoiceFilter(
+        queryset=City.objects.all(), to_field_name="slug", label=_("City"),
+    )
+    chain = django_filters.ModelChoiceFilter(
+        queryset=Chain.objects.all(), to_field_name="slug", method="filter_chain",
+        label=_("Chain"),
+    )
+    stage = django_filters.ChoiceFilter(
+        choices=StageCode.choices, method="filter_spaces", label=_("Stage"),
+    )
+    space_kind = django_filters.ChoiceFilter(
+        choices=SpaceKind.choices, method="filter_spaces", label=_("Kind of space"),
+    )
+    free_now = YesNoFilter(method="filter_spaces", label=_("Free now"))
+
+    class Meta:
+        model = Building
+        fields = []
+
+    def filter_chain(self, queryset, name, value: Chain):
+        focus = Building.chain_focus.through.objects.filter(building=OuterRef("pk"), chain=value)
+        return queryset.filter(Exists(focus))
+
+    def filter_spaces(self, queryset, name, value):
+        """The space filters are applied together, in filter_queryset."""
+        return queryset
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        cleaned = self.form.cleaned_data
+        stage, kind, free = cleaned.get("stage"), cleaned.get("space_kind"), cleaned.get("free_now")
+        if not stage and not kind and free is None:
+            return queryset
+        spaces = Space.objects.filter(building=OuterRef("pk"), archived=False)
+        if stage:
+            spaces = spaces.filter(stages__code=stage)
+        if kind:
+            spaces = spaces.filter(kind=kind)
+        if free is None:
+            return queryset.filter(Exists(spaces))
+        free_spaces = _free_spaces(spaces, on=self.on)
+        if free:
+            return queryset.filter(Exists(free_spaces))
+        # Not free: every matching space is let (a building without spaces has none free).
+        if stage or kind:
+            queryset = queryset.filter(Exists(spaces))
+        return queryset.exclude(Exists(free_spaces))
+
+
+class SpaceFilter(DatedFilterSet):
+    """Spaces by building, city, kind, stage, facilities, area, rent and whether free now."""
+
+    building = django_filters.ModelChoiceFilter(
+        queryset=Building.objects.filter(archived=False), to_field_name="slug",
+        label=_("Building"),
+    )
+    city = django_filters.ModelChoiceFilter(
+        queryset=City.objects.all(), to_field_name="slug", field_name="building__city",
+        label=_("City"),
+    )
+    kind = django_filters.ChoiceFilter(choices=SpaceKind.choices, label=_("Kind of space"))
+    stage = django_filters.ChoiceFilter(
+        choices=StageCode.choices, method="filter_stage", label=_("Stage"),
+    )
+    facility = django_filters.MultipleChoiceFilter(
+        choices=FacilityCode.choices, method="filter_facility", label=_("Facilities"),
+        help_text=_("Spaces with all of these facilities."),
+    )
+    free_now = YesNoFilter(method="filter_free_now", label=_("Free now"))
+    min_area = django_filters.NumberFilter(
+        field_name="area_m2", lookup_expr="gte", label=_("Area from (m²)"),
+    )
+    max_area = django_filters.NumberFilter(
+        field_name="area_m2", lookup_expr="lte", label=_("Area up to (m²)"),
+    )
+    max_rent = django_filters.NumberFilter(
+        field_name="monthly_rent", lookup_expr="lte", label=_("Monthly rent up to (€)"),
+    )
+
+    class Meta:
+        model = Space
+        fields = []
+
+    def filter_stage(self, queryset, name, value: str):
+        served = Space.stages.through.objects.filter(space=OuterRef("pk"), stage__code=value)
+        return queryset.filter(Exists(served))
+
+    def filter_facility(self, queryset, name, value: list[str]):
+        for code in value:
+            has = Space.facilities.through.objects.filter(space=OuterRef("pk"), facility__code=code)
+            queryset = queryset.filter(Exists(has))
+        return queryset
+
+    def filter_free_now(self, queryset, name, value: bool):
+        let = Exists(tenancies_running(self.on).filter(space=OuterRef("pk")))
+        return queryset.filter(~let if value else let)
