@@ -1,0 +1,328 @@
+"""The admin of the place side. Saves go through the services' checks (see admin_forms)."""
+
+from decimal import Decimal
+
+from django import forms
+from django.contrib import admin, messages
+from django.db import models
+from django.db.models import Count, Q
+from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from broedplaats.admin_forms import (
+    BuildingAdminForm,
+    ParentInstanceFormSet,
+    PolicyAdminForm,
+    SpaceAdminForm,
+    TenancyAdminForm,
+    TenancyInlineFormSet,
+)
+from broedplaats.models import (
+    Building,
+    City,
+    Facility,
+    Policy,
+    PolicyRentCap,
+    Space,
+    Tenancy,
+)
+from broedplaats.selectors import tenancies_running
+from broedplaats.services import building_archive, space_archive, tenancy_save
+from chains.admin import ProtectedFirstModelAdmin
+
+
+def euros(value) -> str:
+    return "" if value is None else f"€ {number_format(value, 2, force_grouping=True)}"
+
+
+def square_metres(value) -> str:
+    return "" if value is None else f"{number_format(value, 2, force_grouping=True)} m²"
+
+
+def archive_selected(modeladmin, request, queryset, archive) -> None:
+    """Archive each selected row through its archive service and say how many."""
+    rows = list(queryset.filter(archived=False))
+    for row in rows:
+        archive(row)
+    modeladmin.message_user(
+        request,
+        ngettext("%(count)d row archived.", "%(count)d rows archived.", len(rows))
+        % {"count": len(rows)},
+        messages.SUCCESS,
+    )
+
+
+# --- cities and policies ---------------------------------------------------------------------
+
+@admin.register(City)
+class CityAdmin(ProtectedFirstModelAdmin):
+    list_display = ("name", "slug", "building_count", "policy_count")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("bureau_members",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            building_count=Count("buildings", distinct=True),
+            policy_count=Count("policies", distinct=True),
+        )
+
+    @admin.display(description=_("buildings"), ordering="building_count")
+    def building_count(self, city):
+        return city.building_count
+
+    @admin.display(description=_("policies"), ordering="policy_count")
+    def policy_count(self, city):
+        return city.policy_count
+
+
+class PolicyRentCapInline(admin.TabularInline):
+    model = PolicyRentCap
+    extra = 1
+
+
+@admin.register(Policy)
+class PolicyAdmin(ProtectedFirstModelAdmin):
+    form = PolicyAdminForm
+    inlines = [PolicyRentCapInline]
+    list_display = ("city", "valid_from", "valid_to", "income_limit_display",
+                    "standard_term_months", "max_renewals", "max_tenancies_per_creative",
+                    "rent_caps_display")
+    list_filter = ("city",)
+    list_select_related = ("city",)
+    search_fields = ("city__name", "source")
+    date_hierarchy = "valid_from"
+    autocomplete_fields = ("city",)
+    fieldsets = (
+        (None, {"fields": ("city", "valid_from", "valid_to", "source")}),
+        (_("Screening"), {"fields": ("income_limit", "screening_validity_months",
+                                     "live_work_retest_years", "required_screened_share")}),
+        (_("Terms"), {"fields": ("standard_term_months", "max_renewals",
+                                 "max_tenancies_per_creative")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("rent_caps")
+
+    @admin.display(description=Policy._meta.get_field("income_limit").verbose_name,
+                   ordering="income_limit")
+    def income_limit_display(self, policy):
+        return euros(policy.income_limit)
+
+    @admin.display(description=_("rent caps (per m² per year)"))
+    def rent_caps_display(self, policy):
+        return ", ".join(
+            f"{cap.get_space_kind_display()} {euros(cap.max_rent_per_m2_year)}"
+            for cap in policy.rent_caps.all()
+        )
+
+
+# --- buildings and spaces --------------------------------------------------------------------
+
+class SpaceInline(admin.TabularInline):
+    model = Space
+    form = SpaceAdminForm
+    formset = ParentInstanceFormSet
+    fields = ("code", "kind", "area_m2", "monthly_rent", "rent_exception_reason", "archived")
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 1,
+                                                                              "cols": 30})}}
+    show_change_link = True
+    extra = 0
+
+
+@admin.register(Building)
+class BuildingAdmin(ProtectedFirstModelAdmin):
+    form = BuildingAdminForm
+    inlines = [SpaceInline]
+    list_display = ("name", "city", "postcode", "operator_kind", "cluster_type", "chains",
+                    "space_count", "temporary_until", "archived")
+    list_filter = ("archived", "city", "operator_kind", "cluster_type", "chain_focus")
+    list_select_related = ("city",)
+    search_fields = ("name", "address", "postcode", "operator_name")
+    prepopulated_fields = {"slug": ("name",)}
+    autocomplete_fields = ("city", "chain_focus", "programmers")
+    actions = ["archive_buildings"]
+    fieldsets = (
+        (None, {"fields": ("city", "name", "slug", "description", "archived")}),
+        (_("Address"), {"fields": ("address", "postcode", "latitude", "longitude")}),
+        (_("Operation"), {"fields": ("operator_name", "operator_kind", "cluster_type",
+                                     "chain_focus", "temporary_until", "programmers")}),
+    )
+
+    def get_queryset(self, request):
+        return (
+            super().get_queryset(request)
+            .prefetch_related("chain_focus")
+            .annotate(space_count=Count("spaces", filter=Q(spaces__archived=False)))
+        )
+
+    @admin.action(description=_("Archive selected buildings"), permissions=["change"])
+    def archive_buildings(self, request, queryset):
+        archive_selected(self, request, queryset, lambda building: building_archive(building=building))
+
+    @admin.display(description=_("chain focus"))
+    def chains(self, building):
+        return ", ".join(str(chain) for chain in building.chain_focus.all())
+
+    @admin.display(description=_("active spaces"), ordering="space_count")
+    def space_count(self, building):
+        return building.space_count
+
+
+@admin.register(Facility)
+class FacilityAdmin(ProtectedFirstModelAdmin):
+    list_display = ("__str__", "code", "space_count")
+    search_fields = ("code",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(space_count=Count("spaces"))
+
+    @admin.display(description=_("spaces"), ordering="space_count")
+    def space_count(self, facility):
+        return facility.space_count
+
+
+def stamp_tenancy(tenancy: Tenancy, form: forms.ModelForm, user) -> None:
+    """Record who let the space and who ended the tenancy (and when)."""
+    if tenancy.pk is None:
+        tenancy.created_by = user
+    if "actual_end" in form.changed_data:
+        ended = tenancy.actual_end is not None
+        tenancy.ended_by = user if ended else None
+        tenancy.ended_at = timezone.now() if ended else None
+
+
+class TenancyInline(admin.TabularInline):
+    """The space's tenancies; each row and the rows together obey the tenancy rules."""
+
+    model = Tenancy
+    form = TenancyAdminForm
+    formset = TenancyInlineFormSet
+    fields = ("creative", "start", "planned_end", "actual_end", "end_reason", "monthly_rent",
+              "rent_exception_reason", "term_exception_reason")
+    autocomplete_fields = ("creative",)
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 1,
+                                                                              "cols": 24})}}
+    ordering = ("-start",)
+    show_change_link = True
+    can_delete = False  # tenancies count in the dashboards: end them, never delete
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("creative")
+
+
+@admin.register(Space)
+class SpaceAdmin(ProtectedFirstModelAdmin):
+    form = SpaceAdminForm
+    inlines = [TenancyInline]
+    list_display = ("code", "building", "city", "kind", "area", "rent", "rent_per_m2_year",
+                    "archived")
+    list_filter = ("archived", "kind", "building__city", "facilities", "stages")
+    list_select_related = ("building__city",)
+    search_fields = ("code", "building__name")
+    autocomplete_fields = ("building",)
+    filter_horizontal = ("facilities", "stages")
+    actions = ["archive_spaces"]
+
+    def get_queryset(self, request):
+        # str(space) names the building; every admin view (and the autocomplete) shows it.
+        return super().get_queryset(request).select_related("building__city")
+
+    def get_inline_instances(self, request, obj=None):
+        # tenancy_check reads the space's stored tenancies, so a space is let once it is saved.
+        return super().get_inline_instances(request, obj) if obj is not None else []
+
+    def save_formset(self, request, form, formset, change):
+        if not isinstance(formset, TenancyInlineFormSet):
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)
+        for tenancy_form in formset.saved_forms:
+            stamp_tenancy(tenancy_form.instance, tenancy_form, request.user)
+            tenancy_save(tenancy_form.instance)
+        formset.save_m2m()
+
+    @admin.action(description=_("Archive selected spaces"), permissions=["change"])
+    def archive_spaces(self, request, queryset):
+        archive_selected(self, request, queryset, lambda space: space_archive(space=space))
+
+    @admin.display(description=_("city"), ordering="building__city__name")
+    def city(self, space):
+        return space.building.city
+
+    @admin.display(description=Space._meta.get_field("area_m2").verbose_name, ordering="area_m2")
+    def area(self, space):
+        return square_metres(space.area_m2)
+
+    @admin.display(description=Space._meta.get_field("monthly_rent").verbose_name,
+                   ordering="monthly_rent")
+    def rent(self, space):
+        return euros(space.monthly_rent)
+
+    @admin.display(description=_("rent per m² per year"))
+    def rent_per_m2_year(self, space):
+        return euros(space.rent_per_m2_year)
+
+
+# --- tenancies -------------------------------------------------------------------------------
+
+class TenancyStatusFilter(admin.SimpleListFilter):
+    title = _("status today")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [("running", _("Running")), ("upcoming", _("Upcoming")), ("ended", _("Ended"))]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "running":
+            return queryset.filter(pk__in=tenancies_running(today).values("pk"))
+        if self.value() == "upcoming":
+            return queryset.filter(start__gt=today)
+        if self.value() == "ended":
+            return queryset.filter(Q(actual_end__lte=today)
+                                   | Q(actual_end__isnull=True, planned_end__lte=today))
+        return queryset
+
+
+@admin.register(Tenancy)
+class TenancyAdmin(ProtectedFirstModelAdmin):
+    form = TenancyAdminForm
+    list_display = ("creative", "space", "start", "planned_end", "actual_end", "rent",
+                    "rent_per_m2_year", "end_reason")
+    list_filter = (TenancyStatusFilter, "end_reason", "space__kind", "space__building__city")
+    list_select_related = ("space__building", "creative")
+    search_fields = ("creative__name", "space__code", "space__building__name")
+    date_hierarchy = "start"
+    autocomplete_fields = ("space", "creative")
+    readonly_fields = ("created_by", "created_at", "ended_by", "ended_at")
+    fieldsets = (
+        (None, {"fields": ("space", "creative", "start", "planned_end", "monthly_rent")}),
+        (_("Exceptions to the policy"), {"fields": ("rent_exception_reason",
+                                                    "term_exception_reason")}),
+        (_("End"), {"fields": ("actual_end", "end_reason")}),
+        (_("Record"), {"fields": ("created_by", "created_at", "ended_by", "ended_at")}),
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("space__building", "creative")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # tenancies count in the dashboards: end them, never delete
+
+    def save_model(self, request, obj, form, change):
+        if change and not form.has_changed():
+            return
+        stamp_tenancy(obj, form, request.user)
+        tenancy_save(obj)
+
+    @admin.display(description=Tenancy._meta.get_field("monthly_rent").verbose_name,
+                   ordering="monthly_rent")
+    def rent(self, tenancy):
+        return euros(tenancy.monthly_rent)
+
+    @admin.display(description=_("rent per m² per year"))
+    def rent_per_m2_year(self, tenancy):
+        return euros((tenancy.monthly_rent * 12 / tenancy.space.area_m2).quantize(Decimal("0.01")))
