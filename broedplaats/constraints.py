@@ -23,7 +23,19 @@ class PostgresExclusionConstraint(ExclusionConstraint):
         return super().remove_sql(model, schema_editor) if self._is_postgres(schema_editor) else None
 
     def validate(self, model, instance, exclude=None, using="default"):
-        from django.db import connections
+        from contextlib import nullcontext
 
-        if connections[using].vendor == "postgresql":
-            super().validate(model, instance, exclude=exclude, using=using)
+        from django.db import DataError, connections, transaction
+
+        connection = connections[using]
+        if connection.vendor != "postgresql":
+            return
+        # A period that ends before it starts cannot form a range: PostgreSQL raises DataError
+        # instead of answering. The model's check constraints report that period, so treat it
+        # as nothing to compare, as Django's Q.check() does for a CheckConstraint.
+        savepoint = transaction.atomic(using=using) if connection.in_atomic_block else nullcontext()
+        try:
+            with savepoint:
+                super().validate(model, instance, exclude=exclude, using=using)
+        except DataError:
+            return

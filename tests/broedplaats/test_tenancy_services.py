@@ -3,18 +3,37 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from broedplaats.models import EndReason, SpaceKind, Tenancy
+from broedplaats.selectors import space_is_free, tenancies_running
 from broedplaats.services import add_months, tenancy_create, tenancy_end
 from tests.factories import (
     BuildingFactory,
+    CityFactory,
     CreativeFactory,
     PolicyFactory,
     SpaceFactory,
     TenancyFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
+
+OVERLAP = {"start": ["This space already has a tenancy in this period."]}
+
+
+def cap_message(rent: str, cap: str, city: str) -> str:
+    return (f"The rent comes to €{rent} per m² per year, above the cap of €{cap} per m² per "
+            f"year for this kind of space in {city}. Lower the rent, or record an exception "
+            "with a reason.")
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Assert the English source messages, whatever LANGUAGE_CODE says."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -62,8 +81,10 @@ def test_rent_above_cap_is_refused_naming_the_cap(space):
     with pytest.raises(ValidationError) as error:
         tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
                        monthly_rent=Decimal("400.00"))
-    message = error.value.message_dict["monthly_rent"][0]
-    assert "€120.00" in message and "€90.00" in message
+    assert error.value.message_dict == {
+        "monthly_rent": [cap_message("120.00", "90.00", space.building.city.name)]
+    }
+    assert not Tenancy.objects.exists()
 
 
 def test_rent_above_cap_with_exception_reason_is_allowed(space):
@@ -78,6 +99,7 @@ def test_term_longer_than_policy_is_refused(space):
         tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
                        planned_end=date(2027, 1, 2))
     assert "24 months" in error.value.message_dict["planned_end"][0]
+    assert not Tenancy.objects.exists()
 
 
 def test_term_longer_than_policy_with_exception_is_allowed(space):
@@ -106,3 +128,375 @@ def test_database_refuses_overlap_even_past_the_service(space):
     TenancyFactory(space=space, start=date(2025, 1, 1), planned_end=date(2026, 1, 1))
     with pytest.raises(IntegrityError), transaction.atomic():
         TenancyFactory(space=space, start=date(2025, 6, 1), planned_end=date(2026, 6, 1))
+
+
+# --- overlap ---------------------------------------------------------------------------------
+
+def test_tenancy_inside_another_is_refused(space):
+    tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
+                   planned_end=date(2026, 1, 1))
+    with pytest.raises(ValidationError) as error:
+        tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 3, 1),
+                       planned_end=date(2025, 4, 1))
+    assert error.value.message_dict == OVERLAP
+    assert Tenancy.objects.count() == 1
+
+
+def test_tenancy_around_another_is_refused(space):
+    tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 3, 1),
+                   planned_end=date(2025, 4, 1))
+    with pytest.raises(ValidationError) as error:
+        tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
+                       planned_end=date(2026, 1, 1))
+    assert error.value.message_dict == OVERLAP
+    assert Tenancy.objects.count() == 1
+
+
+def test_tenancy_ending_on_the_day_the_next_one_starts_is_allowed(space):
+    tenancy_create(space=space, creative=CreativeFactory(), start=date(2026, 1, 1),
+                   planned_end=date(2027, 1, 1))
+    earlier = tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
+                             planned_end=date(2026, 1, 1))
+    assert earlier.pk
+
+
+def test_same_period_on_another_space_is_allowed(space):
+    other = SpaceFactory(building=space.building)
+    tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
+                   planned_end=date(2026, 1, 1))
+    tenancy = tenancy_create(space=other, creative=CreativeFactory(), start=date(2025, 1, 1),
+                             planned_end=date(2026, 1, 1))
+    assert tenancy.pk
+
+
+def test_tenancy_overlapping_the_original_planned_end_of_an_ended_one_is_allowed(space):
+    first = tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
+                           planned_end=date(2026, 1, 1))
+    tenancy_end(tenancy=first, on=date(2025, 3, 1), reason=EndReason.LEFT_SECTOR)
+    second = tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 9, 1),
+                            planned_end=date(2026, 9, 1))
+    assert second.pk
+
+
+def test_tenancy_starting_before_an_early_end_is_refused(space):
+    first = tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
+                           planned_end=date(2026, 1, 1))
+    tenancy_end(tenancy=first, on=date(2025, 6, 1), reason=EndReason.LEFT_SECTOR)
+    with pytest.raises(ValidationError) as error:
+        tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 5, 31),
+                       planned_end=date(2026, 5, 1))
+    assert error.value.message_dict == OVERLAP
+    assert Tenancy.objects.count() == 1
+
+
+# --- fields ----------------------------------------------------------------------------------
+
+def test_tenancy_ending_on_its_start_is_refused(space):
+    with pytest.raises(ValidationError) as error:
+        tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
+                       planned_end=date(2025, 1, 1))
+    assert error.value.message_dict == {
+        "planned_end": ["The planned end must be after the start."]
+    }
+    assert not Tenancy.objects.exists()
+
+
+def test_tenancy_ending_before_its_start_is_refused(space):
+    with pytest.raises(ValidationError) as error:
+        tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
+                       planned_end=date(2024, 6, 1))
+    assert error.value.message_dict == {
+        "planned_end": ["The planned end must be after the start."]
+    }
+    assert not Tenancy.objects.exists()
+
+
+def test_tenancy_with_negative_rent_is_refused(space):
+    with pytest.raises(ValidationError) as error:
+        tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
+                       monthly_rent=Decimal("-10.00"))
+    assert error.value.message_dict == {
+        "monthly_rent": ["Ensure this value is greater than or equal to 0."]
+    }
+    assert not Tenancy.objects.exists()
+
+
+def test_tenancy_rent_is_stored_in_euros_and_cents(space):
+    tenancy = tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
+                             monthly_rent=Decimal("199.9"))
+    tenancy.refresh_from_db()
+    assert tenancy.monthly_rent == Decimal("199.90")
+
+
+def test_tenancy_on_archived_space_is_refused(space):
+    space.archived = True
+    space.save()
+    with pytest.raises(ValidationError) as error:
+        tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1))
+    assert error.value.message_dict == {"space": ["This space is archived and cannot be let."]}
+    assert not Tenancy.objects.exists()
+
+
+def test_tenancy_records_who_created_it(space):
+    programmer = UserFactory()
+    tenancy = tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
+                             by=programmer)
+    tenancy.refresh_from_db()
+    assert tenancy.created_by == programmer
+
+
+def test_tenancy_without_policy_and_without_planned_end_is_refused():
+    space = SpaceFactory(building=BuildingFactory(city=CityFactory(name="Utrecht")))
+    with pytest.raises(ValidationError) as error:
+        tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1))
+    assert error.value.message_dict == {
+        "planned_end": ["Utrecht has no policy for 2025-01-01; give a planned end."]
+    }
+    assert not Tenancy.objects.exists()
+
+
+def test_tenancy_without_policy_is_neither_capped_nor_term_limited():
+    space = SpaceFactory()
+    tenancy = tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
+                             planned_end=date(2035, 1, 1), monthly_rent=Decimal("5000"))
+    assert tenancy.pk
+
+
+# --- rent cap and term -----------------------------------------------------------------------
+
+def test_rent_above_cap_with_blank_exception_reason_is_refused(space):
+    with pytest.raises(ValidationError) as error:
+        tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
+                       monthly_rent=Decimal("400.00"), rent_exception_reason="   ")
+    assert error.value.message_dict == {
+        "monthly_rent": [cap_message("120.00", "90.00", space.building.city.name)]
+    }
+    assert not Tenancy.objects.exists()
+
+
+def test_rent_exception_reason_is_stored(space):
+    tenancy = tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
+                             monthly_rent=Decimal("400.00"), rent_exception_reason="Kiln")
+    tenancy.refresh_from_db()
+    assert tenancy.rent_exception_reason == "Kiln"
+
+
+@pytest.fixture
+def space_under_dated_policies():
+    """Studio cap €80 and 12 months until 2024; €100 and 24 months from 2025."""
+    city = CityFactory(name="Rotterdam")
+    PolicyFactory(city=city, valid_from=date(2020, 1, 1), valid_to=date(2024, 12, 31),
+                  standard_term_months=12, caps={SpaceKind.STUDIO: Decimal("80.00")})
+    PolicyFactory(city=city, valid_from=date(2025, 1, 1), standard_term_months=24,
+                  caps={SpaceKind.STUDIO: Decimal("100.00")})
+    return SpaceFactory(building=BuildingFactory(city=city))
+
+
+def test_rent_is_capped_by_the_policy_in_force_on_the_start(space_under_dated_policies):
+    with pytest.raises(ValidationError) as error:
+        tenancy_create(space=space_under_dated_policies, creative=CreativeFactory(),
+                       start=date(2024, 6, 1), monthly_rent=Decimal("300.00"))
+    assert error.value.message_dict == {
+        "monthly_rent": [cap_message("90.00", "80.00", "Rotterdam")]
+    }
+    assert not Tenancy.objects.exists()
+
+
+def test_rent_under_the_newer_policy_cap_is_allowed(space_under_dated_policies):
+    tenancy = tenancy_create(space=space_under_dated_policies, creative=CreativeFactory(),
+                             start=date(2025, 1, 1), monthly_rent=Decimal("300.00"))
+    assert tenancy.pk
+
+
+def test_default_term_comes_from_the_policy_in_force(space_under_dated_policies):
+    tenancy = tenancy_create(space=space_under_dated_policies, creative=CreativeFactory(),
+                             start=date(2024, 3, 1), monthly_rent=Decimal("200.00"))
+    assert tenancy.planned_end == date(2025, 3, 1)
+
+
+def test_term_is_limited_by_the_policy_in_force_on_the_start(space_under_dated_policies):
+    with pytest.raises(ValidationError) as error:
+        tenancy_create(space=space_under_dated_policies, creative=CreativeFactory(),
+                       start=date(2024, 3, 1), planned_end=date(2025, 3, 2),
+                       monthly_rent=Decimal("200.00"))
+    assert error.value.message_dict == {"planned_end": [
+        "The policy of Rotterdam allows a term of at most 12 months (until 2025-03-01). "
+        "Shorten the term, or record an exception with a reason."
+    ]}
+    assert not Tenancy.objects.exists()
+
+
+def test_term_exactly_the_policy_term_is_allowed(space):
+    tenancy = tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
+                             planned_end=date(2027, 1, 1))
+    assert tenancy.pk
+
+
+def test_term_longer_than_policy_with_blank_exception_is_refused(space):
+    with pytest.raises(ValidationError) as error:
+        tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
+                       planned_end=date(2028, 1, 1), term_exception_reason="\t ")
+    assert list(error.value.message_dict) == ["planned_end"]
+    assert "at most 24 months (until 2027-01-01)" in error.value.message_dict["planned_end"][0]
+    assert not Tenancy.objects.exists()
+
+
+# --- one tenancy at a time -------------------------------------------------------------------
+
+def test_creative_holding_a_running_tenancy_is_refused_a_second(space):
+    creative = CreativeFactory(name="Anna")
+    tenancy_create(space=space, creative=creative, start=date(2025, 1, 1))
+    with pytest.raises(ValidationError) as error:
+        tenancy_create(space=SpaceFactory(building=space.building), creative=creative,
+                       start=date(2025, 6, 1))
+    assert error.value.message_dict == {"creative": [
+        "Anna already holds 1 tenancy(ies) on 2025-06-01; the policy allows 1 at a time."
+    ]}
+    assert Tenancy.objects.count() == 1
+
+
+def test_creative_with_a_later_tenancy_is_refused_one_running_into_it(space):
+    creative = CreativeFactory(name="Anna")
+    tenancy_create(space=space, creative=creative, start=date(2025, 6, 1))
+    with pytest.raises(ValidationError) as error:
+        tenancy_create(space=SpaceFactory(building=space.building), creative=creative,
+                       start=date(2025, 1, 1))
+    assert error.value.message_dict == {"creative": [
+        "Anna already holds 1 tenancy(ies) on 2025-06-01; the policy allows 1 at a time."
+    ]}
+    assert Tenancy.objects.count() == 1
+
+
+def test_creative_may_take_a_new_tenancy_when_the_old_one_ends(space):
+    creative = CreativeFactory()
+    first = tenancy_create(space=space, creative=creative, start=date(2025, 1, 1))
+    tenancy_end(tenancy=first, on=date(2025, 6, 1), reason=EndReason.NEXT_STAGE)
+    second = tenancy_create(space=SpaceFactory(building=space.building), creative=creative,
+                            start=date(2025, 6, 1))
+    assert second.pk
+
+
+def test_creative_may_hold_two_tenancies_when_the_policy_allows_two():
+    policy = PolicyFactory(max_tenancies_per_creative=2)
+    building = BuildingFactory(city=policy.city)
+    creative = CreativeFactory()
+    tenancy_create(space=SpaceFactory(building=building), creative=creative,
+                   start=date(2025, 1, 1))
+    second = tenancy_create(space=SpaceFactory(building=building), creative=creative,
+                            start=date(2025, 2, 1))
+    assert second.pk
+
+
+def test_creative_is_refused_a_third_when_the_policy_allows_two():
+    policy = PolicyFactory(max_tenancies_per_creative=2)
+    building = BuildingFactory(city=policy.city)
+    creative = CreativeFactory(name="Duo Noord")
+    for start in (date(2025, 1, 1), date(2025, 2, 1)):
+        tenancy_create(space=SpaceFactory(building=building), creative=creative, start=start)
+    with pytest.raises(ValidationError) as error:
+        tenancy_create(space=SpaceFactory(building=building), creative=creative,
+                       start=date(2025, 3, 1))
+    assert error.value.message_dict == {"creative": [
+        "Duo Noord already holds 2 tenancy(ies) on 2025-03-01; the policy allows 2 at a time."
+    ]}
+    assert Tenancy.objects.count() == 2
+
+
+def test_two_separate_tenancies_inside_a_new_one_count_once_each_when_two_are_allowed():
+    policy = PolicyFactory(max_tenancies_per_creative=2)
+    building = BuildingFactory(city=policy.city)
+    creative = CreativeFactory()
+    tenancy_create(space=SpaceFactory(building=building), creative=creative,
+                   start=date(2025, 2, 1), planned_end=date(2025, 4, 1))
+    tenancy_create(space=SpaceFactory(building=building), creative=creative,
+                   start=date(2025, 6, 1), planned_end=date(2025, 8, 1))
+    spanning = tenancy_create(space=SpaceFactory(building=building), creative=creative,
+                              start=date(2025, 1, 1), planned_end=date(2026, 1, 1))
+    assert spanning.pk
+
+
+# --- ending ----------------------------------------------------------------------------------
+
+@pytest.fixture
+def running(space):
+    return tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
+                          planned_end=date(2026, 1, 1))
+
+
+def test_tenancy_end_records_date_reason_and_who(running):
+    programmer = UserFactory()
+    tenancy_end(tenancy=running, on=date(2025, 9, 1), reason=EndReason.OUTFLOW_TO_MARKET,
+                by=programmer)
+    running.refresh_from_db()
+    assert running.actual_end == date(2025, 9, 1)
+    assert running.end_reason == EndReason.OUTFLOW_TO_MARKET
+    assert running.ended_by == programmer
+    assert running.ended_at is not None
+    assert running.end == date(2025, 9, 1)
+
+
+def test_ending_a_tenancy_twice_is_refused(running):
+    tenancy_end(tenancy=running, on=date(2025, 9, 1), reason=EndReason.TERMINATED)
+    with pytest.raises(ValidationError) as error:
+        tenancy_end(tenancy=running, on=date(2025, 10, 1), reason=EndReason.OTHER)
+    assert error.value.message_dict == {
+        "actual_end": ["This tenancy has already ended on 2025-09-01."]
+    }
+    running.refresh_from_db()
+    assert (running.actual_end, running.end_reason) == (date(2025, 9, 1), EndReason.TERMINATED)
+
+
+def test_ending_with_an_unknown_reason_is_refused(running):
+    with pytest.raises(ValidationError) as error:
+        tenancy_end(tenancy=running, on=date(2025, 9, 1), reason="bored")
+    assert error.value.message_dict == {"end_reason": ["Choose an end reason from the list."]}
+    running.refresh_from_db()
+    assert running.actual_end is None
+
+
+def test_ending_without_a_reason_is_refused(running):
+    with pytest.raises(ValidationError) as error:
+        tenancy_end(tenancy=running, on=date(2025, 9, 1), reason="")
+    assert error.value.message_dict == {"end_reason": ["Choose an end reason from the list."]}
+    running.refresh_from_db()
+    assert running.actual_end is None
+
+
+def test_ending_before_the_start_is_refused(running):
+    with pytest.raises(ValidationError) as error:
+        tenancy_end(tenancy=running, on=date(2024, 12, 31), reason=EndReason.OTHER)
+    assert error.value.message_dict == {
+        "actual_end": ["The end cannot be before the start (2025-01-01)."]
+    }
+    running.refresh_from_db()
+    assert running.actual_end is None
+
+
+def test_ending_past_the_planned_end_into_the_next_tenancy_is_refused(running):
+    tenancy_create(space=running.space, creative=CreativeFactory(), start=date(2026, 1, 1),
+                   planned_end=date(2027, 1, 1))
+    with pytest.raises(ValidationError) as error:
+        tenancy_end(tenancy=running, on=date(2026, 2, 1), reason=EndReason.OTHER)
+    assert error.value.message_dict == {
+        "actual_end": ["This space already has a tenancy in this period."]
+    }
+    running.refresh_from_db()
+    assert running.actual_end is None
+
+
+def test_ending_past_the_planned_end_of_a_free_space_is_allowed(running):
+    tenancy_end(tenancy=running, on=date(2026, 2, 1), reason=EndReason.OTHER)
+    running.refresh_from_db()
+    assert running.actual_end == date(2026, 2, 1)
+
+
+def test_space_is_free_from_the_end_date(running):
+    tenancy_end(tenancy=running, on=date(2025, 9, 1), reason=EndReason.NEXT_STAGE)
+    assert not space_is_free(space=running.space, on=date(2025, 8, 31))
+    assert space_is_free(space=running.space, on=date(2025, 9, 1))
+
+
+def test_ended_tenancy_is_no_longer_running_from_the_end_date(running):
+    tenancy_end(tenancy=running, on=date(2025, 9, 1), reason=EndReason.NEXT_STAGE)
+    assert list(tenancies_running(date(2025, 8, 31))) == [running]
+    assert not tenancies_running(date(2025, 9, 1)).exists()

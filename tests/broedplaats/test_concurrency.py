@@ -1,0 +1,117 @@
+"""Two programmers letting one space at the same moment: exactly one of them succeeds.
+
+Each thread has its own database connection, so the services' locking (IMMEDIATE transactions
+on SQLite, a row lock plus the exclusion constraint on PostgreSQL) is what keeps them apart.
+"""
+
+import threading
+from datetime import date, timedelta
+from functools import partial
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+from django.utils import translation
+
+from broedplaats.models import Tenancy
+from broedplaats.services import tenancy_create
+from tests.factories import BuildingFactory, CreativeFactory, PolicyFactory, SpaceFactory
+
+ROUNDS = 5
+OVERLAP = {"start": ["This space already has a tenancy in this period."]}
+
+
+@pytest.fixture(autouse=True)
+def shared_database(django_db_setup):
+    """Threads need a database they can all reach. SQLite's in-memory test database cannot be
+    shared that way (its shared cache answers 'table is locked' instead of waiting), so on
+    SQLite these tests run only when settings give DATABASES["default"]["TEST"]["NAME"] a file.
+    """
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("SQLite test database is in memory; set DATABASES TEST NAME to a file")
+
+
+def race(*calls) -> list:
+    """Run the calls in threads released together; return each one's result or exception."""
+    barrier = threading.Barrier(len(calls))
+    results: list = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            with translation.override("en"):
+                connection.ensure_connection()  # connect first, so both start level
+                barrier.wait(timeout=10)
+                results[index] = call()
+        except Exception as error:  # the test inspects what each thread got
+            results[index] = error
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads), "a thread hung"
+    return results
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_overlapping_tenancies_let_exactly_one_through():
+    policy = PolicyFactory()
+    building = BuildingFactory(city=policy.city)
+    for round_ in range(ROUNDS):
+        space = SpaceFactory(building=building)
+        start = date(2025, 1, 1) + timedelta(days=round_)
+
+        results = race(
+            partial(tenancy_create, space=space, creative=CreativeFactory(), start=start,
+                    planned_end=date(2026, 1, 1)),
+            partial(tenancy_create, space=space, creative=CreativeFactory(),
+                    start=start + timedelta(days=30), planned_end=date(2026, 6, 1)),
+        )
+
+        created = [r for r in results if isinstance(r, Tenancy)]
+        refused = [r for r in results if isinstance(r, ValidationError)]
+        assert (len(created), len(refused)) == (1, 1), f"round {round_}: {results!r}"
+        assert refused[0].message_dict == OVERLAP
+        assert list(Tenancy.objects.filter(space=space)) == created
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_lettings_of_different_spaces_both_succeed():
+    policy = PolicyFactory()
+    building = BuildingFactory(city=policy.city)
+
+    results = race(*[
+        partial(tenancy_create, space=SpaceFactory(building=building), creative=CreativeFactory(),
+                start=date(2025, 1, 1))
+        for _ in range(2)
+    ])
+
+    assert all(isinstance(r, Tenancy) for r in results), results
+    assert Tenancy.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_lettings_to_one_creative_let_exactly_one_through():
+    # Spaces in different cities, so no shared building or city row serialises the two.
+    buildings = [BuildingFactory(city=PolicyFactory().city) for _ in range(2)]  # 1 at a time
+    creative = CreativeFactory(name="Anna")
+    for round_ in range(ROUNDS):
+        spaces = [SpaceFactory(building=building) for building in buildings]
+        start = date(2030 + round_ * 3, 1, 1)
+
+        results = race(*[
+            partial(tenancy_create, space=space, creative=creative, start=start)
+            for space in spaces
+        ])
+
+        created = [r for r in results if isinstance(r, Tenancy)]
+        refused = [r for r in results if isinstance(r, ValidationError)]
+        assert (len(created), len(refused)) == (1, 1), f"round {round_}: {results!r}"
+        assert refused[0].message_dict == {"creative": [
+            f"Anna already holds 1 tenancy(ies) on {start.isoformat()}; the policy allows 1 at "
+            "a time."
+        ]}
+        assert Tenancy.objects.filter(space__in=spaces).count() == 1
