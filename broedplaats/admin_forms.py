@@ -9,13 +9,15 @@ transaction, so the lock holds from the check until the save commits.
 import copy
 
 from django import forms
-from django.core.exceptions import NON_FIELD_ERRORS, ObjectDoesNotExist, ValidationError
-from django.db import models, transaction
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import models
 from django.forms.models import BaseInlineFormSet, construct_instance
 from django.utils import timezone
 
 from broedplaats.models import Building, City, Policy, Space, Tenancy, normalize_postcode
 from broedplaats.services import overlap_message, policy_check, space_check, tenancy_check
+from chains.admin import add_service_error
+from chains.services import lock_rows
 
 
 def candidate(form: forms.ModelForm) -> models.Model:
@@ -31,21 +33,6 @@ def related(obj: models.Model, name: str) -> models.Model | None:
         return getattr(obj, name)
     except ObjectDoesNotExist:
         return None
-
-
-def lock(queryset: models.QuerySet) -> None:
-    """Lock rows until the surrounding transaction ends (nothing to hold outside one)."""
-    if transaction.get_connection(queryset.db).in_atomic_block:
-        list(queryset.select_for_update().values_list("pk", flat=True))
-
-
-def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form; a key the form has no field for goes on top."""
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, errors in error.error_dict.items():
-        form.add_error(field if field in form.fields else NON_FIELD_ERRORS, errors)
 
 
 def unchanged_row(form: forms.ModelForm) -> bool:
@@ -80,7 +67,7 @@ class PolicyAdminForm(forms.ModelForm):
         if cleaned_data.get("city") and cleaned_data.get("valid_from"):
             policy = candidate(self)
             # Serialise policy writes per city, as policy_create does.
-            lock(City.objects.filter(pk=policy.city_id))
+            lock_rows(City.objects.filter(pk=policy.city_id))
             try:
                 policy_check(policy)
             except ValidationError as error:
@@ -149,7 +136,7 @@ class TenancyAdminForm(forms.ModelForm):
                 or tenancy.planned_end is None or tenancy.monthly_rent is None):
             return cleaned_data  # the missing fields report themselves
         # Hold the space as tenancy_save does, so no other tenancy slips in before the save.
-        lock(Space.objects.filter(pk=space.pk))
+        lock_rows(Space.objects.filter(pk=space.pk))
         try:
             tenancy_check(tenancy)
         except ValidationError as error:

@@ -1,6 +1,6 @@
 """The place side: cities and their dated policies, buildings, spaces and tenancies."""
 
-from decimal import Decimal
+from decimal import ROUND_UP, Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
@@ -27,6 +27,13 @@ def normalize_postcode(value: str) -> str:
     if len(compact) == 6 and compact[:4].isdigit() and compact[4:].isalpha():
         return f"{compact[:4]} {compact[4:]}"
     return (value or "").strip()
+
+
+def rent_per_m2_year(monthly_rent: Decimal, area_m2: Decimal) -> Decimal:
+    """Yearly rent per m², rounded up to the cent: a fraction above a cap is above it."""
+    return (Decimal(monthly_rent) * 12 / Decimal(area_m2)).quantize(
+        Decimal("0.01"), rounding=ROUND_UP
+    )
 
 
 class City(models.Model):
@@ -109,8 +116,8 @@ class Policy(models.Model):
                 expressions=[
                     ("city", RangeOperators.EQUAL),
                     (
-                        Func(F("valid_from"), Coalesce(F("valid_to"), Value("infinity")),
-                             Value("[]"), function="daterange",
+                        # A NULL upper bound is unbounded: an open-ended policy runs on.
+                        Func(F("valid_from"), F("valid_to"), Value("[]"), function="daterange",
                              output_field=DateRangeField()),
                         RangeOperators.OVERLAPS,
                     ),
@@ -204,8 +211,10 @@ class Building(models.Model):
                 violation_error_message=_("Enter a Dutch postcode such as 1012 AB."),
             ),
             models.CheckConstraint(
+                # Spelled out for NULLs: a comparison with NULL would let a lone latitude pass.
                 condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
-                | (Q(latitude__gte=-90) & Q(latitude__lte=90)
+                | (Q(latitude__isnull=False) & Q(longitude__isnull=False)
+                   & Q(latitude__gte=-90) & Q(latitude__lte=90)
                    & Q(longitude__gte=-180) & Q(longitude__lte=180)),
                 name="building_coordinates_valid",
                 violation_error_message=_("Give both coordinates, latitude within ±90 and "
@@ -286,7 +295,7 @@ class Space(models.Model):
 
     @property
     def rent_per_m2_year(self) -> Decimal:
-        return (self.monthly_rent * 12 / self.area_m2).quantize(Decimal("0.01"))
+        return rent_per_m2_year(self.monthly_rent, self.area_m2)
 
 
 class EndReason(models.TextChoices):

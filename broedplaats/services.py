@@ -6,7 +6,7 @@ admin, the pages and the API refuse the same things with the same words.
 
 import calendar
 from datetime import date
-from decimal import ROUND_UP, Decimal
+from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
@@ -24,6 +24,7 @@ from broedplaats.models import (
     Space,
     Tenancy,
     normalize_postcode,
+    rent_per_m2_year,
 )
 from broedplaats.selectors import (
     policy_in_force,
@@ -31,6 +32,7 @@ from broedplaats.selectors import (
     tenancies_overlapping,
 )
 from chains.models import Creative
+from chains.services import lock_rows
 
 
 def add_months(day: date, months: int) -> date:
@@ -62,7 +64,7 @@ def policy_check(policy: Policy) -> None:
 @transaction.atomic
 def policy_create(*, city: City, rent_caps: dict[str, Decimal] | None = None, **fields) -> Policy:
     """A new dated policy for a city, with its rent caps per space kind."""
-    City.objects.select_for_update().filter(pk=city.pk).first()
+    lock_rows(City.objects.filter(pk=city.pk))
     policy = Policy(city=city, **fields)
     policy.full_clean(validate_constraints=False)
     # The overlap is policy_check's job (same field and message on every database); the
@@ -89,10 +91,7 @@ def rent_cap_check(
     cap = rent_cap_for(policy=policy_in_force(city=city, on=on), space_kind=space_kind)
     if cap is None or exception_reason.strip():
         return
-    # Round up: a rent a fraction of a cent above the cap is above the cap.
-    per_m2_year = (Decimal(monthly_rent) * 12 / Decimal(area_m2)).quantize(
-        Decimal("0.01"), rounding=ROUND_UP
-    )
+    per_m2_year = rent_per_m2_year(monthly_rent, area_m2)
     if per_m2_year > cap.max_rent_per_m2_year:
         raise ValidationError({field: _(
             "The rent comes to %(rent)s per m² per year, above the cap of %(cap)s per m² per "
@@ -241,10 +240,10 @@ def tenancy_save(tenancy: Tenancy) -> Tenancy:
     is turned into the same message the check gives.
     """
     with transaction.atomic():
-        Space.objects.select_for_update().filter(pk=tenancy.space_id).first()
+        lock_rows(Space.objects.filter(pk=tenancy.space_id))
         # Also the creative's row (always after the space, so no deadlock): two lettings to
         # one creative on different spaces must not both pass the one-at-a-time check.
-        Creative.objects.select_for_update().filter(pk=tenancy.creative_id).first()
+        lock_rows(Creative.objects.filter(pk=tenancy.creative_id))
         tenancy.full_clean(validate_constraints=False)
         tenancy_check(tenancy)
         tenancy.validate_constraints()
@@ -301,7 +300,7 @@ def tenancy_end(*, tenancy: Tenancy, on: date, reason: str,
         raise ValidationError({"actual_end": _("The end cannot be before the start (%(date)s).")
                                % {"date": tenancy.start.isoformat()}})
     # Ending after the planned end lengthens the tenancy: it must not run into the next one.
-    Space.objects.select_for_update().filter(pk=tenancy.space_id).first()
+    lock_rows(Space.objects.filter(pk=tenancy.space_id))
     if tenancies_overlapping(space=tenancy.space, start=tenancy.start, end=on).exclude(
         pk=tenancy.pk
     ).exists():

@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +11,7 @@ from django.utils.translation import ngettext
 
 from chains.models import Chain, ChainStage, Creative, Discipline, Stage, StageCode, StageMove
 from chains.selectors import creatives_with_stage
-from chains.services import creative_archive, stage_move_record
+from chains.services import creative_archive, lock_rows, stage_move_check, stage_move_record
 
 
 class ProtectedFirstModelAdmin(admin.ModelAdmin):
@@ -32,24 +32,14 @@ class ProtectedFirstModelAdmin(admin.ModelAdmin):
 MOVE_FIELDS = ("to_stage", "to_market", "moved_on", "building", "note")
 
 
-class _TrialRun(Exception):
-    """Raised inside a savepoint to undo a trial run of a service."""
+def stage_move_trial(*, creative: Creative, on, to_stage=None, to_market=False, **_) -> None:
+    """Refuse what stage_move_record would refuse, before the form is saved.
 
-
-def stage_move_trial(*, creative: Creative, **kwargs) -> None:
-    """Run stage_move_record and roll it back: refuses exactly what the service refuses.
-
-    The creative's row is locked first, outside the savepoint, so the lock holds until the
-    real recording in the same admin transaction (a savepoint rollback would release it).
+    The creative's row is locked first; the admin runs a POST in one transaction, so the lock
+    holds until the move is recorded.
     """
-    if transaction.get_connection().in_atomic_block:
-        list(Creative.objects.filter(pk=creative.pk).select_for_update().values_list("pk"))
-    try:
-        with transaction.atomic():
-            stage_move_record(creative=creative, **kwargs)
-            raise _TrialRun
-    except _TrialRun:
-        pass
+    lock_rows(Creative.objects.filter(pk=creative.pk))
+    stage_move_check(creative=creative, on=on, to_stage=to_stage, to_market=to_market)
 
 
 def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:

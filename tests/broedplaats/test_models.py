@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, ProgrammingError, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import translation
 
@@ -88,9 +88,6 @@ def test_database_accepts_dutch_postcode():
     assert building.pk
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Model bug: building_coordinates_valid compares a NULL longitude, the check evaluates to "
-    "NULL and SQL lets NULL pass. Needs (lat IS NULL) = (lon IS NULL) spelled out."))
 def test_database_refuses_latitude_without_longitude():
     with pytest.raises(IntegrityError), transaction.atomic():
         Building.objects.create(**building_fields(latitude=Decimal("52.37")))
@@ -348,11 +345,6 @@ def test_policy_ending_before_it_starts_fails_validation_with_a_message():
     assert error.value.messages == ["A policy must end on or after the day it starts."]
 
 
-@pytest.mark.xfail(ON_POSTGRES, strict=True, raises=ProgrammingError, reason=(
-    "Model bug: policy_no_overlap compares COALESCE(valid_to, 'infinity'); with valid_to "
-    "None the validation query has an untyped 'infinity' and PostgreSQL finds no "
-    "daterange(date, text, unknown). Fix: daterange(valid_from, valid_to, '[]') (a NULL "
-    "upper bound is unbounded) and a migration."))
 def test_open_ended_policy_passes_model_validation():
     policy = Policy(city=CityFactory(), valid_from=date(2025, 1, 1), valid_to=None,
                     income_limit=Decimal("38150"), standard_term_months=24)

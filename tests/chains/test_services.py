@@ -59,7 +59,9 @@ def test_duplicate_kvk_number_is_refused(discipline):
     creative_create(name="Anna", discipline=discipline, kvk_number="12345678")
     with pytest.raises(ValidationError) as error:
         creative_create(name="Bram", discipline=discipline, kvk_number="12345678")
-    assert error.value.messages == ["Another creative is registered with this KvK number."]
+    assert error.value.message_dict == {
+        "kvk_number": ["Another creative is registered with this KvK number."]
+    }
     assert Creative.objects.count() == 1
 
 
