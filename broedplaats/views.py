@@ -88,8 +88,9 @@ def bureau_home(request):
         building_count=Count("buildings", filter=Q(buildings__archived=False), distinct=True)
     )
     figures = selectors.city_occupancy(cities=cities, on=today)
+    buildings = selectors.building_list(on=today).filter(city__in=cities)
     return render(request, "broedplaats/home_bureau.html",
-                  {"cities": cities, "figures": figures, "today": today})
+                  {"cities": cities, "figures": figures, "buildings": buildings, "today": today})
 
 
 @login_required

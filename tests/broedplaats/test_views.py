@@ -248,3 +248,44 @@ def test_pages_render_in_english_when_chosen(client):
 def test_pages_are_dutch_by_default(client):
     html = client.get(reverse("building-list")).content.decode()
     assert 'lang="nl"' in html and "Inloggen" in html
+
+
+def test_bureau_home_query_count_does_not_grow_with_buildings(
+    client, django_assert_max_num_queries
+):
+    bureau = UserFactory(roles=[CITY_BUREAU])
+    city = CityFactory(name="Amsterdam", slug="amsterdam")
+    city.bureau_members.add(bureau)
+    client.force_login(bureau)
+
+    def add_buildings(count):
+        for _ in range(count):
+            building = BuildingFactory(city=city, chains=[ChainFactory()])
+            _let_now(SpaceFactory(building=building))
+
+    add_buildings(2)
+    with django_assert_max_num_queries(12) as few:
+        client.get(reverse("bureau-home"))
+    add_buildings(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("bureau-home"))
+    assert len(response.context["buildings"]) == 22
+
+
+def test_programmer_home_query_count_does_not_grow_with_buildings(
+    client, django_assert_max_num_queries
+):
+    programmer = UserFactory(roles=[PROGRAMMER])
+    client.force_login(programmer)
+
+    def add_buildings(count):
+        for _ in range(count):
+            _let_now(SpaceFactory(building=BuildingFactory(programmers=[programmer])))
+
+    add_buildings(2)
+    with django_assert_max_num_queries(12) as few:
+        client.get(reverse("programmer-home"))
+    add_buildings(20)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = client.get(reverse("programmer-home"))
+    assert len(response.context["buildings"]) == 22
