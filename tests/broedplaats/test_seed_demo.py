@@ -1,0 +1,254 @@
+"""`manage.py seed_demo`: the demo is built, believable, repeatable and keeps every rule.
+
+The scale-1 demo is built once for the module (inside a transaction rolled back at the end), so
+the invariant checks below read the same data without rebuilding it.
+"""
+
+import io
+from collections import defaultdict
+from datetime import date
+from decimal import ROUND_UP, Decimal
+from itertools import groupby
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Coalesce
+from django.test import override_settings
+
+from broedplaats import roles
+from broedplaats.models import (
+    Building,
+    City,
+    ClusterType,
+    EndReason,
+    OperatorKind,
+    Policy,
+    Space,
+    SpaceKind,
+    Tenancy,
+)
+from broedplaats.selectors import spaces_with_occupancy, tenancies_running
+from broedplaats.services import add_months
+from chains.models import Chain, Creative, StageMove
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 11, 24)
+ARGS = ("--seed", "2026", "--today", TODAY.isoformat())
+FAST_HASHER = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    """The scale-1 demo and the command's output, shared by the module, rolled back after it."""
+    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHER):
+        with transaction.atomic():
+            out = io.StringIO()
+            call_command("seed_demo", *ARGS, stdout=out)
+            yield out.getvalue()
+            transaction.set_rollback(True)
+
+
+def seed(*args: str) -> str:
+    out = io.StringIO()
+    with override_settings(PASSWORD_HASHERS=FAST_HASHER):
+        call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def fingerprint() -> tuple[list, list, list]:
+    """Everything that makes the demo what it is, without primary keys or timestamps."""
+    creatives = list(Creative.objects.order_by("pk").values_list(
+        "name", "kvk_number", "kind", "discipline__slug", "archived"))
+    tenancies = list(Tenancy.objects.order_by("pk").values_list(
+        "space__building__slug", "space__code", "creative__name", "creative__kvk_number", "start",
+        "planned_end", "actual_end", "end_reason", "monthly_rent"))
+    moves = list(StageMove.objects.order_by("pk").values_list(
+        "creative__name", "moved_on", "from_stage__code", "to_stage__code", "to_market",
+        "building__slug"))
+    return creatives, tenancies, moves
+
+
+def tenancy_end():
+    return Coalesce("actual_end", "planned_end")
+
+
+def policy_on(policies: list[Policy], city_id: int, day: date) -> Policy:
+    return next(p for p in policies if p.city_id == city_id and p.valid_from <= day
+                and (p.valid_to is None or day <= p.valid_to))
+
+
+def test_demo_has_the_expected_rough_counts(demo):
+    assert City.objects.count() == 2
+    assert Policy.objects.count() == 5
+    assert Chain.objects.count() == 8
+    assert Building.objects.count() == 12
+    assert Space.objects.count() == 300
+    assert Creative.objects.count() == 600
+    assert 600 <= StageMove.objects.count() <= 3000
+    assert 600 <= Tenancy.objects.count() <= 3000
+    for chain in Chain.objects.all():
+        assert 3 <= chain.disciplines.count() <= 5
+        assert chain.stage_notes.count() == 3
+
+
+def test_demo_covers_every_kind_of_space_operator_and_cluster(demo):
+    assert set(Space.objects.values_list("kind", flat=True)) == set(SpaceKind.values)
+    assert set(Building.objects.values_list("operator_kind", flat=True)) == set(OperatorKind.values)
+    assert set(Building.objects.values_list("cluster_type", flat=True)) == set(ClusterType.values)
+
+
+def test_most_spaces_are_let_today_some_free_and_creatives_wait(demo):
+    let = spaces_with_occupancy(TODAY).filter(is_let=True).count()
+    assert 0.7 * 300 <= let < 300
+    renting = tenancies_running(TODAY).values("creative")
+    waiting = Creative.objects.filter(tenancies__isnull=True).exclude(pk__in=renting)
+    assert waiting.count() >= 30
+
+
+def test_every_policy_has_a_cap_for_every_kind_of_space(demo):
+    for policy in Policy.objects.prefetch_related("rent_caps"):
+        assert {cap.space_kind for cap in policy.rent_caps.all()} == set(SpaceKind.values)
+    amsterdam = Policy.objects.filter(city__slug="amsterdam").order_by("valid_from")
+    assert amsterdam[0].income_limit == Decimal("38150.00")
+    rotterdam_now = Policy.objects.get(city__slug="rotterdam", valid_to__isnull=True)
+    assert rotterdam_now.rent_caps.get(space_kind=SpaceKind.STUDIO).max_rent_per_m2_year == Decimal("64.29")
+
+
+def test_same_seed_gives_the_same_data(demo):
+    first = fingerprint()
+    seed(*ARGS, "--flush", "--quiet")
+    assert fingerprint() == first
+
+
+def test_flush_rebuilds_but_leaves_an_existing_admin_alone(demo, settings):
+    settings.PASSWORD_HASHERS = FAST_HASHER
+    admin = get_user_model().objects.get(username="admin")
+    admin.set_password("my-own-password")
+    admin.save()
+    out = seed(*ARGS, "--flush", "--quiet")
+    admin.refresh_from_db()
+    assert admin.check_password("my-own-password")
+    assert "password was left as it was" in out
+    assert Building.objects.count() == 12
+
+
+def test_seeding_a_database_with_buildings_is_refused_without_flush(demo):
+    with pytest.raises(CommandError, match="--flush"):
+        seed(*ARGS, "--quiet")
+
+
+def test_if_empty_leaves_a_seeded_database_alone_and_prints_the_logins(demo):
+    before = (Building.objects.count(), Creative.objects.count(), Tenancy.objects.count())
+    out = seed(*ARGS, "--if-empty")
+    assert (Building.objects.count(), Creative.objects.count(), Tenancy.objects.count()) == before
+    assert "nothing seeded" in out
+    assert "demo-programmer" in out and "demo-broedplaats" in out
+
+
+def test_no_two_tenancies_of_a_space_overlap(demo):
+    other = Tenancy.objects.annotate(end=tenancy_end()).filter(
+        space=OuterRef("space"), start__lt=OuterRef("end"), end__gt=OuterRef("start"),
+    ).exclude(pk=OuterRef("pk"))
+    assert not Tenancy.objects.annotate(end=tenancy_end()).filter(Exists(other)).exists()
+
+
+def test_no_creative_holds_two_tenancies_at_once(demo):
+    other = Tenancy.objects.annotate(end=tenancy_end()).filter(
+        creative=OuterRef("creative"), start__lt=OuterRef("end"), end__gt=OuterRef("start"),
+    ).exclude(pk=OuterRef("pk"))
+    assert not Tenancy.objects.annotate(end=tenancy_end()).filter(Exists(other)).exists()
+
+
+def test_every_tenancy_rent_is_within_the_cap_or_has_an_exception(demo):
+    policies = list(Policy.objects.prefetch_related("rent_caps"))
+    excepted = 0
+    for tenancy in Tenancy.objects.select_related("space__building"):
+        space = tenancy.space
+        policy = policy_on(policies, space.building.city_id, tenancy.start)
+        cap = next(c for c in policy.rent_caps.all() if c.space_kind == space.kind)
+        per_m2_year = (tenancy.monthly_rent * 12 / space.area_m2).quantize(Decimal("0.01"), ROUND_UP)
+        if tenancy.rent_exception_reason:
+            excepted += 1
+        else:
+            assert per_m2_year <= cap.max_rent_per_m2_year, tenancy
+    assert 0 < excepted < Tenancy.objects.count() * 0.05
+
+
+def test_every_space_rent_is_within_todays_cap_or_has_an_exception(demo):
+    policies = list(Policy.objects.prefetch_related("rent_caps"))
+    for space in Space.objects.select_related("building").filter(rent_exception_reason=""):
+        policy = policy_on(policies, space.building.city_id, TODAY)
+        cap = next(c for c in policy.rent_caps.all() if c.space_kind == space.kind)
+        assert space.monthly_rent * 12 / space.area_m2 <= cap.max_rent_per_m2_year, space
+
+
+def test_every_planned_term_is_within_the_policy_term(demo):
+    policies = list(Policy.objects.all())
+    for tenancy in Tenancy.objects.select_related("space__building"):
+        policy = policy_on(policies, tenancy.space.building.city_id, tenancy.start)
+        assert tenancy.start < tenancy.planned_end <= add_months(tenancy.start,
+                                                                 policy.standard_term_months)
+        assert tenancy.actual_end is None or tenancy.start < tenancy.actual_end <= TODAY
+
+
+def test_every_stage_history_follows_the_rules(demo):
+    moves = StageMove.objects.order_by("creative", "moved_on", "id").values_list(
+        "creative", "moved_on", "from_stage__order", "to_stage__order", "to_market")
+    histories = 0
+    for _creative, history in groupby(moves, key=lambda move: move[0]):
+        histories += 1
+        history = list(history)
+        first = history[0]
+        assert first[2] is None and first[3] in (1, 2) and not first[4]  # into idea or making
+        for before, after in zip(history, history[1:], strict=False):
+            assert not before[4], "nothing follows a move out to the market"
+            assert before[1] <= after[1]
+            assert after[2] == before[3]
+            assert after[4] or after[3] > after[2]  # forward, never to the same stage
+        assert all(move[1] <= TODAY for move in history)
+    assert histories == Creative.objects.count()
+
+
+def test_moves_during_a_tenancy_name_its_building(demo):
+    tenancies = defaultdict(list)
+    for creative, start, end, building in Tenancy.objects.annotate(end=tenancy_end()).values_list(
+        "creative", "start", "end", "space__building"
+    ):
+        tenancies[creative].append((start, end, building))
+    in_a_tenancy = 0
+    for creative, moved_on, building in StageMove.objects.values_list("creative", "moved_on", "building"):
+        running = [b for start, end, b in tenancies[creative] if start <= moved_on < end]
+        if running:
+            in_a_tenancy += 1
+            assert building == running[0]
+    assert in_a_tenancy > 0
+
+
+def test_outflow_to_the_market_ends_with_a_move_to_the_market(demo):
+    outflows = Tenancy.objects.filter(end_reason=EndReason.OUTFLOW_TO_MARKET)
+    assert outflows.exists()
+    for tenancy in outflows.select_related("space"):
+        assert StageMove.objects.filter(
+            creative=tenancy.creative_id, to_market=True, moved_on=tenancy.actual_end,
+            building=tenancy.space.building_id, from_stage__isnull=False,
+        ).exists()
+
+
+def test_demo_users_have_their_roles_and_links(demo):
+    users = get_user_model().objects.prefetch_related("groups")
+    creative = users.get(username="demo-creative")
+    programmer = users.get(username="demo-programmer")
+    bureau = users.get(username="demo-bureau")
+    assert [g.name for g in creative.groups.all()] == [roles.CREATIVE]
+    assert creative.creative.tenancies.exists()
+    assert [g.name for g in programmer.groups.all()] == [roles.PROGRAMMER]
+    assert 2 <= programmer.programmed_buildings.count() <= 3
+    assert [g.name for g in bureau.groups.all()] == [roles.CITY_BUREAU]
+    assert list(bureau.bureau_cities.values_list("slug", flat=True)) == ["amsterdam"]
+    assert users.get(username="admin").is_superuser
+    assert creative.check_password("demo-broedplaats")
+    assert "demo-creative" in demo and "demo-broedplaats" in demo
