@@ -58,10 +58,10 @@ class BuildingFilter(DatedFilterSet):
     SPACE_FILTERS = ("stage", "space_kind", "free_now")
 
     city = django_filters.ModelChoiceFilter(
-        queryset=City.objects.all(), to_field_name="slug", label=_("City"),
+        queryset=City.objects.all(), to_field_name="slug", empty_label=_("Any"), label=_("City"),
     )
     chain = django_filters.ModelChoiceFilter(
-        queryset=Chain.objects.all(), to_field_name="slug", method="filter_chain",
+        queryset=Chain.objects.all(), to_field_name="slug", empty_label=_("Any"), method="filter_chain",
         label=_("Chain"),
     )
     stage = django_filters.ChoiceFilter(
@@ -111,10 +111,11 @@ class SpaceFilter(DatedFilterSet):
 
     building = django_filters.ModelChoiceFilter(
         queryset=Building.objects.filter(archived=False), to_field_name="slug",
+        empty_label=_("Any"),
         label=_("Building"),
     )
     city = django_filters.ModelChoiceFilter(
-        queryset=City.objects.all(), to_field_name="slug", field_name="building__city",
+        queryset=City.objects.all(), to_field_name="slug", empty_label=_("Any"), field_name="building__city",
         label=_("City"),
     )
     kind = django_filters.ChoiceFilter(choices=SpaceKind.choices, label=_("Kind of space"))

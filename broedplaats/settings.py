@@ -82,7 +82,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # A file, not memory, for the test database: the concurrency tests race real threads,
     # each with its own connection, which an in-memory database cannot share.
-    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "test_db.sqlite3")}
+    # Named after the database file (db.sqlite3 -> test_db.sqlite3), so runs against different
+    # files never share a test database.
+    _sqlite_name = Path(DATABASES["default"]["NAME"])
+    DATABASES["default"]["TEST"] = {"NAME": str(_sqlite_name.with_name(f"test_{_sqlite_name.name}"))}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -128,6 +131,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+FILTERS_EMPTY_CHOICE_LABEL = _("Any")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Broedplaats API",
     "DESCRIPTION": "Buildings, spaces and value chains of the broedplaatsen.",
