@@ -83,6 +83,13 @@ def building_list(*, on: date, include_archived: bool = False) -> QuerySet[Build
     return qs
 
 
+def buildings_public() -> QuerySet[Building]:
+    """Buildings shown to the public (not archived), with city and chain focus."""
+    return Building.objects.filter(archived=False).select_related("city").prefetch_related(
+        "chain_focus"
+    )
+
+
 def building_spaces(*, building: Building, on: date) -> QuerySet[Space]:
     """A building's active spaces with facilities, stages and whether each is let on a date."""
     return (

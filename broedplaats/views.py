@@ -6,13 +6,11 @@ Views only parse and render; reads go through selectors, filtering through filte
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from broedplaats import selectors
 from broedplaats.filters import BuildingFilter
-from broedplaats.models import Building
 from broedplaats.roles import home_url_name, roles_of
 from chains.selectors import creative_history, creatives_with_stage, stage_list
 
@@ -41,10 +39,7 @@ def building_list(request):
 def building_detail(request, slug: str):
     """A building with its spaces, which stages of which chains it houses, and what is free."""
     today = timezone.localdate()
-    building = get_object_or_404(
-        Building.objects.select_related("city").prefetch_related("chain_focus"),
-        slug=slug, archived=False,
-    )
+    building = get_object_or_404(selectors.buildings_public(), slug=slug)
     spaces = list(selectors.building_spaces(building=building, on=today))
     context = {
         "building": building,
@@ -84,9 +79,7 @@ def programmer_home(request):
 def bureau_home(request):
     _require(request, "city_bureau")
     today = timezone.localdate()
-    cities = selectors.cities_watched_by(request.user).annotate(
-        building_count=Count("buildings", filter=Q(buildings__archived=False), distinct=True)
-    )
+    cities = selectors.cities_watched_by(request.user)
     figures = selectors.city_occupancy(cities=cities, on=today)
     buildings = selectors.building_list(on=today).filter(city__in=cities)
     return render(request, "broedplaats/home_bureau.html",
