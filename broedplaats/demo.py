@@ -6,20 +6,48 @@ The data is built in *units*. One unit is the scale-1 demo: 12 buildings with 30
 units spread over more Dutch cities). Each unit is first planned in plain Python, then written
 with `bulk_create`, so scale 1 and scale 100 run through the same code.
 
+Stage histories are made of *project cycles*. A creative *product* travels idea → making →
+distribution; a creative makes one product after another, so every project runs through the
+stages and the next one starts at idea again (distribution → idea, or making → idea when a
+project is dropped). How fast depends on the chain (`CADENCES`): fashion shows two collections a
+year, a painter or a band finishes a body of work or a record in a year or so, a design
+commission takes a year and a half, a film or a game two years or more, a theatre production a
+few months. Every change of stage is a stage move, so a creative records about three moves per
+project: about one a year in film, five or six in fashion. With careers starting from 2012 on
+(and some of them ending) that gives about 17 moves a creative: about 10,000 per unit, a million
+at `--scale 100`.
+
+Above the projects runs the creative's *career phase*: where the practice as a whole stands
+(starting out with research and experiments: idea; building up a body of work: making; selling,
+touring, working for clients: distribution), and for some the move out to the market, the end of
+the career in the demo. A change of phase is recorded as the first project move into the new
+phase's stage after the change is due (or the move out to the market); it is flagged in the
+timeline as a *career* move. Some creatives leave the sector instead (no move: the history
+stops, the creative is archived); most are still active on `today`.
+
 Planning a unit is a small event simulation over the years up to `today`, in date order:
 
-* every creative has a career timeline: a first move into idea or making, later moves forward
-  (idea → making → distribution) and for some a move out to the market;
-* a space that becomes free is let to a waiting creative of the same city whose current stage
-  the space serves and whose chain wants that kind of space; a tenancy runs for the policy's
-  standard term, may be renewed back to back (at most the policy's renewals), or ends early;
-* a stage move the space does not serve ends the tenancy ("next stage in another building"),
-  a move out to the market ends it as "outflow to the market" on the same day.
+* a space that becomes free is let to a waiting creative of the same city whose *career phase*
+  the space serves and whose chain wants that kind of space for that phase; a tenancy runs for the
+  policy's standard term, may be renewed back to back (at most the policy's renewals), or ends
+  early;
+* a *project* move is recorded (naming the building of the running tenancy, if any) and leaves
+  the tenancy alone: a sculptor who exhibits a work keeps the studio, and the stages a space
+  serves are a fit criterion at allocation, not a rule on every day of the tenancy;
+* a *career* move the space does not serve ends the tenancy ("next stage in another building")
+  and the creative joins the candidate list of the new phase; a move out to the market ends it
+  as "outflow to the market", leaving the sector as "left the sector", on the same day.
+
+Allocation, renewal and candidate lists use the career phase, not the stage of the current
+project: a project changes stage every few months, far more often than anyone changes workspace,
+so letting by project stage would evict a fashion designer twice a year and hand out studios for
+a season. The career phase changes once every few years, as tenancies do.
 
 So no space is let twice at once, no creative holds two spaces at once, every rent is under the
 cap of the policy in force when the tenancy started (or carries an exception), and the stage
-histories follow the rules of `chains.services.stage_move_record`. Randomness comes only from
-`random.Random` instances seeded from `seed` and the unit number; `today` is passed in.
+histories follow the rules of `chains.services.stage_move_record` (in date order, from the stage
+the last move went to, never to the same stage, nothing after the market). Randomness comes only
+from `random.Random` instances seeded from `seed` and the unit number; `today` is passed in.
 """
 
 from __future__ import annotations
@@ -551,11 +579,16 @@ class _Creative:
     website: str
     bio: str
     seeks: bool  # looks for space in a broedplaats
-    timeline: list[tuple[int, str]]  # (day ordinal, stage code or MARKET), entry first
-    stage: str | None = None
+    # (day ordinal, stage code or MARKET, whether it is a career move), entry first
+    timeline: list[tuple[int, str, bool]]
+    leaves: int | None  # the day the creative leaves the sector, if they do
+    career_days: tuple[int, ...]  # days of the career moves after entry and of leaving, in order
+    stage: str | None = None  # the stage of the current project (the last move's)
+    phase: str | None = None  # the career phase: what space the creative looks for
     active: bool = True
     archived: bool = False
     next_move: int = 0
+    next_career: int = 0  # index into career_days
     tenancy: _Tenancy | None = None
     pool: tuple | None = None  # the candidate list (city slug, stage) the creative waits on
     pk: int | None = None
@@ -721,28 +754,96 @@ def _plan_spaces(rng: random.Random, unit: int, buildings: list[_Building],
     return spaces
 
 
-def _timeline(rng: random.Random, entry: int) -> list[tuple[int, str]]:
-    """A career: into idea or making, then forward, perhaps out to the market."""
-    stage = IDEA if rng.random() < 0.55 else MAKING
+@dataclass(frozen=True)
+class Cadence:
+    """How a chain's projects run: the typical days a project spends in each stage (a single
+    project takes between half and 1.8 times that) and the chance a project is dropped in
+    making (it goes back to idea)."""
+
+    idea: int
+    making: int
+    distribution: int
+    dropped: float
+
+    def days(self, stage: str) -> int:
+        return {IDEA: self.idea, MAKING: self.making, DISTRIBUTION: self.distribution}[stage]
+
+
+CADENCES = {
+    # two collections a year: design, samples and production, selling the season
+    "fashion": Cadence(45, 75, 60, 0.04),
+    # competitions and commissions: sketch design, elaboration, realisation or a product run
+    "architecture-design": Cadence(120, 210, 150, 0.15),
+    # a body of work a year or so: research, making, an exhibition or a sale
+    "visual-arts": Cadence(80, 170, 100, 0.08),
+    # writing, recording, a release and its tour
+    "music": Cadence(80, 120, 180, 0.08),
+    # development is long; production and post; festivals, broadcast, streaming
+    "film-media": Cadence(300, 240, 300, 0.2),
+    # concept and prototype, a long production, release and live operation
+    "games-digital": Cadence(120, 420, 180, 0.15),
+    # a collection of objects or a menu: trials, a small series, shop and market
+    "crafts-food": Cadence(60, 150, 120, 0.06),
+    # productions of several months: research, rehearsals, première and tour
+    "performing-arts": Cadence(45, 90, 90, 0.05),
+}
+# In the idea phase (starting out) most projects stay experiments: after making they go back
+# to idea, only this share reaches distribution.
+IDEA_PHASE_DISTRIBUTED = 0.3
+STAY, LEAVE = "stay", "leave"  # career outcomes besides a next phase and the market
+
+
+def _career_step(rng: random.Random, phase: str, day: int) -> tuple[int, str]:
+    """When the current career phase ends and what follows: a next phase, MARKET, LEAVE (the
+    sector) or STAY (the phase lasts; then the day means nothing)."""
+    if phase == IDEA:
+        return day + int(rng.triangular(250, 1100, 500)), _weighted(rng, ((MAKING, 88), (LEAVE, 12)))
+    if phase == MAKING:
+        return day + int(rng.triangular(500, 2200, 1100)), _weighted(
+            rng, ((DISTRIBUTION, 60), (MARKET, 15), (LEAVE, 10), (STAY, 15)))
+    return day + int(rng.triangular(400, 1800, 900)), _weighted(
+        rng, ((MARKET, 45), (LEAVE, 10), (STAY, 45)))
+
+
+def _timeline(rng: random.Random, cadence: Cadence, entry: int,
+              today: int) -> tuple[list[tuple[int, str, bool]], int | None]:
+    """A creative's stage history up to `today` as project cycles within a career (see the
+    module docstring): the moves as (day, stage or MARKET, career move?), and the day the
+    creative leaves the sector, if before `today`."""
+    phase = stage = IDEA if rng.random() < 0.55 else MAKING
     day = entry
-    moves = [(day, stage)]
+    moves = [(day, stage, True)]
+    due, outcome = _career_step(rng, phase, day)
     while True:
+        # the current project moves on when its time in this stage is up
+        typical = cadence.days(stage)
+        day += int(rng.triangular(typical * 0.5, typical * 1.8, typical))
+        if outcome != STAY and day >= due:
+            if outcome == LEAVE:
+                return moves, due if due <= today else None
+            if outcome == MARKET:
+                if day <= today:
+                    moves.append((day, MARKET, True))
+                return moves, None
+        if day > today:
+            return moves, None
         if stage == IDEA:
-            day += int(rng.triangular(250, 1100, 500))
-            nxt = MAKING if rng.random() < 0.88 else None
-        elif stage == MAKING:
-            day += int(rng.triangular(500, 2200, 1100))
-            roll = rng.random()
-            nxt = DISTRIBUTION if roll < 0.65 else MARKET if roll < 0.85 else None
+            target = MAKING
+        elif stage == DISTRIBUTION:
+            target = IDEA
+        elif rng.random() < cadence.dropped:
+            target = IDEA
+        elif phase == IDEA and rng.random() >= IDEA_PHASE_DISTRIBUTED:
+            target = IDEA
         else:
-            day += int(rng.triangular(400, 1800, 900))
-            nxt = MARKET if rng.random() < 0.6 else None
-        if nxt is None:
-            return moves
-        moves.append((day, nxt))
-        if nxt == MARKET:
-            return moves
-        stage = nxt
+            target = DISTRIBUTION
+        # a due change of phase happens with the first move into the new phase's stage
+        career = outcome == target and day >= due
+        moves.append((day, target, career))
+        stage = target
+        if career:
+            phase = target
+            due, outcome = _career_step(rng, phase, day)
 
 
 def _person_name(rng: random.Random) -> str:
@@ -790,6 +891,10 @@ def _plan_creatives(rng: random.Random, spaces: list[_Space], disciplines: list[
         entry = rng.randint(first, last)
         year = date.fromordinal(entry).year - rng.randint(0, 4)
         discipline_name = disciplines[discipline][2]
+        timeline, leaves = _timeline(rng, CADENCES[chain.slug], entry, today)
+        career_days = [day for day, _target, career in timeline[1:] if career]
+        if leaves is not None:
+            career_days.append(leaves)
         creatives.append(_Creative(
             city=city, chain=chain, discipline=discipline, kind=kind, name=name, kvk=kvk,
             email=f"{handle}@example.org",
@@ -797,7 +902,7 @@ def _plan_creatives(rng: random.Random, spaces: list[_Space], disciplines: list[
             website=f"https://{handle.replace('.', '')}.example.org" if rng.random() < 0.4 else "",
             bio=rng.choice(BIO_TEMPLATES).format(discipline=discipline_name, city=city.name, year=year),
             seeks=rng.random() < 0.9,
-            timeline=_timeline(rng, entry),
+            timeline=timeline, leaves=leaves, career_days=tuple(career_days),
         ))
     return creatives
 
@@ -805,9 +910,9 @@ def _plan_creatives(rng: random.Random, spaces: list[_Space], disciplines: list[
 # --- the simulation ----------------------------------------------------------------------------
 
 # Events on the same day run in this order: endings first, then lettings (a space goes to
-# someone whose stage holds for a while), then stage moves, so a move never falls on the first
-# day of a tenancy the simulation has not yet started.
-_END, _EARLY_END, _FREE, _ENTER, _MOVE = range(5)
+# someone whose career phase holds for a while), then stage moves and leaving the sector, so a
+# move never falls on the first day of a tenancy the simulation has not yet started.
+_END, _EARLY_END, _FREE, _ENTER, _MOVE, _LEAVE = range(6)
 _NEVER = date.max.toordinal()
 
 
@@ -826,12 +931,13 @@ class _Simulation:
 
     def run(self) -> None:
         for creative in self.unit.creatives:
-            for index, (day, _target) in enumerate(creative.timeline):
-                self.push(day, _ENTER if index == 0 else _MOVE, (creative, index))
+            self.push(creative.timeline[0][0], _ENTER, creative)
+            if creative.leaves is not None:
+                self.push(creative.leaves, _LEAVE, creative)
         for space in self.unit.spaces:
             self.push(space.building.opened + self.rng.randint(0, 90), _FREE, (space, None))
         handlers = {_END: self.planned_end, _EARLY_END: self.early_end, _MOVE: self.move,
-                    _ENTER: self.enter, _FREE: self.free}
+                    _ENTER: self.enter, _FREE: self.free, _LEAVE: self.leave_sector}
         while self.events:
             day, order, _seq, payload = heapq.heappop(self.events)
             handlers[order](day, payload)
@@ -839,7 +945,7 @@ class _Simulation:
     # candidate lists -------------------------------------------------------------------------
     def join(self, creative: _Creative, day: int) -> None:
         if creative.active and creative.seeks and creative.pool is None:
-            creative.pool = (creative.city.slug, creative.stage)
+            creative.pool = (creative.city.slug, creative.phase)
             self.pools.setdefault(creative.pool, {})[creative] = day
 
     def leave(self, creative: _Creative) -> int | None:
@@ -857,29 +963,39 @@ class _Simulation:
         self.unit.moves.append((creative, day, creative.stage, None if to_market else target,
                                 to_market, building))
 
-    def enter(self, day: int, payload) -> None:
-        creative, _index = payload
-        self.record(creative, day, creative.timeline[0][1])
-        creative.stage = creative.timeline[0][1]
-        creative.next_move = 1
-        self.join(creative, day)
+    def advance(self, creative: _Creative) -> None:
+        """Schedule the creative's next move (one at a time keeps the event queue short)."""
+        creative.next_move += 1
+        if creative.next_move < len(creative.timeline):
+            self.push(creative.timeline[creative.next_move][0], _MOVE, creative)
 
-    def move(self, day: int, payload) -> None:
-        creative, index = payload
+    def enter(self, day: int, creative: _Creative) -> None:
+        _day, stage, _career = creative.timeline[0]
+        self.record(creative, day, stage)
+        creative.stage = creative.phase = stage
+        self.join(creative, day)
+        self.advance(creative)
+
+    def move(self, day: int, creative: _Creative) -> None:
         if not creative.active:
             return
-        target = creative.timeline[index][1]
-        creative.next_move = index + 1
+        _day, target, career = creative.timeline[creative.next_move]
         self.record(creative, day, target)
+        self.advance(creative)
+        if not career:
+            # a project moves on: recorded, the tenancy and the candidate list stay as they are
+            creative.stage = target
+            return
+        creative.next_career += 1
         tenancy = creative.tenancy
         if target == MARKET:
             creative.active = False
             self.leave(creative)
             if tenancy:
                 self.end(tenancy, day, EndReason.OUTFLOW_TO_MARKET)
-            creative.stage = None
+            creative.stage = creative.phase = None
             return
-        creative.stage = target
+        creative.stage = creative.phase = target
         if tenancy and target not in tenancy.space.stages:
             self.end(tenancy, day, EndReason.NEXT_STAGE)
             self.join(creative, day)
@@ -887,9 +1003,19 @@ class _Simulation:
             since = self.leave(creative)
             self.join(creative, since)
 
-    def next_move_day(self, creative: _Creative) -> int:
-        if creative.next_move < len(creative.timeline):
-            return creative.timeline[creative.next_move][0]
+    def leave_sector(self, day: int, creative: _Creative) -> None:
+        """The creative stops: no stage move, the tenancy ends, the creative is archived."""
+        if not creative.active:
+            return
+        creative.active, creative.archived = False, True
+        self.leave(creative)
+        if creative.tenancy:
+            self.end(creative.tenancy, day, EndReason.LEFT_SECTOR)
+
+    def next_career_day(self, creative: _Creative) -> int:
+        """The day the creative's career phase next changes (or they leave the sector)."""
+        if creative.next_career < len(creative.career_days):
+            return creative.career_days[creative.next_career]
         return _NEVER
 
     def let(self, space: _Space, creative: _Creative, day: int, renewals: int) -> None:
@@ -928,9 +1054,9 @@ class _Simulation:
         policy = _policy_spec(space.building.city, tenancy.start)
         temporary_until = space.building.temporary_until
         renew = (
-            creative.active and creative.stage in space.stages
+            creative.active and creative.phase in space.stages
             and tenancy.renewals < policy.max_renewals
-            and self.next_move_day(creative) > day + 60
+            and self.next_career_day(creative) > day + 60
             and (temporary_until is None or temporary_until.toordinal() > day + 60)
             and self.rng.random() < 0.7
         )
@@ -982,7 +1108,7 @@ class _Simulation:
             for scanned, (creative, since) in enumerate(pool.items()):
                 if scanned >= 80 or found >= 4:
                     break
-                if self.next_move_day(creative) <= day + 30:
+                if self.next_career_day(creative) <= day + 30:
                     continue
                 if not relaxed and space.kind not in creative.chain.wants[stage]:
                     continue
@@ -1183,7 +1309,7 @@ def _link_creative_user(plan: _Unit, refs: _Refs, user) -> Creative | None:
             creative.kind != CreativeKind.PERSON,
             tenancy is None,
             tenancy is None or tenancy.space.building.pk not in refs.programmer_buildings,
-            -len(creative.timeline),
+            -min(len(creative.timeline), 25),  # a history worth showing, not the longest
         )
     chosen = min(plan.creatives, key=fit)
     creative = Creative.objects.get(pk=chosen.pk)

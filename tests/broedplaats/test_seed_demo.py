@@ -5,7 +5,7 @@ the invariant checks below read the same data without rebuilding it.
 """
 
 import io
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date
 from decimal import ROUND_UP, Decimal
 from itertools import groupby
@@ -14,7 +14,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from django.db.models.functions import Coalesce
 from django.test import override_settings
 
@@ -32,7 +32,9 @@ from broedplaats.models import (
 )
 from broedplaats.selectors import spaces_with_occupancy, tenancies_running
 from broedplaats.services import add_months
-from chains.models import Chain, Creative, StageMove
+from chains.models import Chain, Creative, Stage, StageMove
+from chains.selectors import creative_current_stage
+from chains.services import creative_create, stage_move_record
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +90,9 @@ def test_demo_has_the_expected_rough_counts(demo):
     assert Building.objects.count() == 12
     assert Space.objects.count() == 300
     assert Creative.objects.count() == 600
-    assert 600 <= StageMove.objects.count() <= 3000
+    # project cycles: about 17 moves a creative, about a million at --scale 100
+    assert 8_500 <= StageMove.objects.count() <= 12_000
+    assert StageMove.objects.count() / Creative.objects.count() >= 14
     assert 600 <= Tenancy.objects.count() <= 3000
     for chain in Chain.objects.all():
         assert 3 <= chain.disciplines.count() <= 5
@@ -199,6 +203,7 @@ def test_every_stage_history_follows_the_rules(demo):
     moves = StageMove.objects.order_by("creative", "moved_on", "id").values_list(
         "creative", "moved_on", "from_stage__order", "to_stage__order", "to_market")
     histories = 0
+    steps = Counter()
     for _creative, history in groupby(moves, key=lambda move: move[0]):
         histories += 1
         history = list(history)
@@ -208,9 +213,96 @@ def test_every_stage_history_follows_the_rules(demo):
             assert not before[4], "nothing follows a move out to the market"
             assert before[1] <= after[1]
             assert after[2] == before[3]
-            assert after[4] or after[3] > after[2]  # forward, never to the same stage
+            assert after[4] or after[3] != after[2], "a move changes the stage"
+            steps[after[2], "market" if after[4] else after[3]] += 1
         assert all(move[1] <= TODAY for move in history)
     assert histories == Creative.objects.count()
+    # Project cycles: idea → making → distribution, then the next project starts at idea; a
+    # dropped project goes back from making to idea. Nothing skips making on the way up.
+    assert set(steps) == {(1, 2), (2, 3), (3, 1), (2, 1), (1, "market"), (2, "market"),
+                          (3, "market")}
+    assert steps[3, 1] > steps[2, 1] > 0
+
+
+def test_histories_replay_through_the_stage_move_service(demo):
+    """The real service accepts the demo's histories move by move, with the same from-stages:
+    the two longest histories and a few that end at the market, replayed on fresh creatives."""
+    stages = {stage.pk: stage for stage in Stage.objects.all()}
+    # the full service costs a dozen queries a move: a sample, not all 10,000 moves
+    longest = Creative.objects.annotate(moves=Count("stage_moves")).order_by("-moves", "pk")[:2]
+    to_market = Creative.objects.filter(stage_moves__to_market=True).order_by("pk")[:4]
+    replayed = 0
+    for original in [*longest, *to_market]:
+        copy = creative_create(name=f"Replay of {original.name}", discipline=original.discipline)
+        for move in original.stage_moves.order_by("moved_on", "id"):
+            recorded = stage_move_record(
+                creative=copy, on=move.moved_on, to_market=move.to_market,
+                to_stage=stages.get(move.to_stage_id), building=move.building)
+            assert recorded.from_stage_id == move.from_stage_id
+            replayed += 1
+        assert creative_current_stage(creative=copy) == creative_current_stage(creative=original)
+    assert replayed >= 100
+
+
+def test_moves_per_creative_follow_the_chains_cadence(demo):
+    """Fashion shows two collections a year, a film takes years: more moves in fashion."""
+    moves = Counter(StageMove.objects.values_list("creative__discipline__chain__slug", flat=True))
+    creatives = Counter(Creative.objects.values_list("discipline__chain__slug", flat=True))
+    average = {slug: moves[slug] / creatives[slug] for slug in creatives}
+    assert average["fashion"] > average["visual-arts"] > average["film-media"]
+    assert average["performing-arts"] > average["games-digital"]
+
+
+def test_project_moves_keep_the_tenancy(demo):
+    """A project move (an artist exhibiting: into distribution) is recorded during the tenancy
+    and the tenancy runs on, also when the space does not serve the project's new stage."""
+    served = defaultdict(set)
+    for space, order in Space.stages.through.objects.values_list("space", "stage__order"):
+        served[space].add(order)
+    tenancies = defaultdict(list)
+    for creative, space, start, end in Tenancy.objects.annotate(end=tenancy_end()).values_list(
+        "creative", "space", "start", "end"
+    ):
+        tenancies[creative].append((start, end, space))
+    kept, kept_unserved = 0, 0
+    for creative, moved_on, order in StageMove.objects.filter(to_market=False).values_list(
+        "creative", "moved_on", "to_stage__order"
+    ):
+        for start, end, space in tenancies[creative]:
+            if start < moved_on < end:  # the tenancy runs on after the move
+                kept += 1
+                kept_unserved += order not in served[space]
+    assert kept > 2 * Tenancy.objects.count()
+    assert kept_unserved > 500
+
+
+def test_a_career_move_the_space_does_not_serve_ends_the_tenancy(demo):
+    """Tenancies end as "next stage" only on a career move, to a stage the space does not
+    serve, recorded in the tenancy's building on its last day."""
+    ended = Tenancy.objects.filter(end_reason=EndReason.NEXT_STAGE).select_related("space")
+    assert ended.exists()
+    assert ended.count() < StageMove.objects.count() / 20
+    for tenancy in ended:
+        served = set(tenancy.space.stages.values_list("pk", flat=True))
+        move = StageMove.objects.get(creative=tenancy.creative_id, moved_on=tenancy.actual_end,
+                                     building=tenancy.space.building_id, to_market=False)
+        assert move.to_stage_id not in served
+
+
+def test_creatives_who_left_the_sector_are_archived_and_their_history_stops(demo):
+    left = Tenancy.objects.filter(end_reason=EndReason.LEFT_SECTOR)
+    assert left.exists()
+    for tenancy in left.select_related("creative"):
+        assert tenancy.creative.archived
+        assert not tenancy.creative.stage_moves.filter(moved_on__gt=tenancy.actual_end).exists()
+        assert not tenancy.creative.tenancies.filter(start__gt=tenancy.actual_end).exists()
+    # most creatives are still active; some went to the market, some left
+    total = Creative.objects.count()
+    at_market = Creative.objects.filter(stage_moves__to_market=True).count()
+    archived = Creative.objects.filter(archived=True).count()
+    assert 0.05 * total < at_market < 0.4 * total
+    assert 0.05 * total < archived < 0.35 * total
+    assert total - at_market - archived > total / 2
 
 
 def test_moves_during_a_tenancy_name_its_building(demo):

@@ -25,8 +25,9 @@ def _day(value: str) -> date:
 class Command(BaseCommand):
     help = (
         "Build a believable demo: Amsterdam and Rotterdam with dated policies, value chains, "
-        "12 buildings with 300 spaces, 600 creatives with stage histories and tenancies, and one "
-        "login per role. --scale N builds N times as much (more cities) for benchmarks."
+        "12 buildings with 300 spaces, 600 creatives with stage histories (project after project, "
+        "about 10,000 moves) and tenancies, and one login per role. --scale N builds N times as "
+        "much (more cities) for benchmarks."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
