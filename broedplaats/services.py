@@ -215,22 +215,22 @@ def tenancy_check(tenancy: Tenancy) -> None:
     ).exists():
         raise ValidationError({"start": overlap_message()})
     allowed = policy.max_tenancies_per_creative if policy else 1
-    if tenancy.pk is None:
-        # Count over the whole new period, not only on its start: the most tenancies held at
-        # once is reached on the start or on the start of another tenancy inside the period.
-        others = list(
-            Tenancy.objects.filter(creative=tenancy.creative, start__lt=tenancy.end)
-            .annotate(effective_end=Coalesce("actual_end", "planned_end"))
-            .filter(effective_end__gt=start)
-        )
-        for day in sorted({start} | {other.start for other in others if other.start > start}):
-            held = sum(1 for other in others if other.start <= day < other.effective_end)
-            if held >= allowed:
-                raise ValidationError({"creative": _(
-                    "%(creative)s already holds %(count)s tenancy(ies) on %(date)s; the policy "
-                    "allows %(allowed)s at a time."
-                ) % {"creative": tenancy.creative, "count": held, "date": day.isoformat(),
-                     "allowed": allowed}})
+    # Count over the whole period, not only on its start (a changed tenancy too, without
+    # itself): the most held at once is reached on the start or on another tenancy's start.
+    others = list(
+        Tenancy.objects.filter(creative=tenancy.creative, start__lt=tenancy.end)
+        .annotate(effective_end=Coalesce("actual_end", "planned_end"))
+        .filter(effective_end__gt=start)
+        .exclude(pk=tenancy.pk)
+    )
+    for day in sorted({start} | {other.start for other in others if other.start > start}):
+        held = sum(1 for other in others if other.start <= day < other.effective_end)
+        if held >= allowed:
+            raise ValidationError({"creative": _(
+                "%(creative)s already holds %(count)s tenancy(ies) on %(date)s; the policy "
+                "allows %(allowed)s at a time."
+            ) % {"creative": tenancy.creative, "count": held, "date": day.isoformat(),
+                 "allowed": allowed}})
 
 
 def tenancy_save(tenancy: Tenancy) -> Tenancy:
@@ -291,6 +291,9 @@ def tenancy_create(
 def tenancy_end(*, tenancy: Tenancy, on: date, reason: str,
                 by: AbstractBaseUser | None = None) -> Tenancy:
     """End a running tenancy on a date (the space is free from that date) with a reason."""
+    # Lock first and read the stored end: a stale copy must not end a tenancy twice.
+    lock_rows(Space.objects.filter(pk=tenancy.space_id))
+    tenancy.actual_end = Tenancy.objects.values_list("actual_end", flat=True).get(pk=tenancy.pk)
     if tenancy.actual_end is not None:
         raise ValidationError({"actual_end": _("This tenancy has already ended on %(date)s.")
                                % {"date": tenancy.actual_end.isoformat()}})
@@ -300,7 +303,6 @@ def tenancy_end(*, tenancy: Tenancy, on: date, reason: str,
         raise ValidationError({"actual_end": _("The end cannot be before the start (%(date)s).")
                                % {"date": tenancy.start.isoformat()}})
     # Ending after the planned end lengthens the tenancy: it must not run into the next one.
-    lock_rows(Space.objects.filter(pk=tenancy.space_id))
     if tenancies_overlapping(space=tenancy.space, start=tenancy.start, end=on).exclude(
         pk=tenancy.pk
     ).exists():

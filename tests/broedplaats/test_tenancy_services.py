@@ -7,7 +7,7 @@ from django.utils import translation
 
 from broedplaats.models import EndReason, SpaceKind, Tenancy
 from broedplaats.selectors import space_is_free, tenancies_running
-from broedplaats.services import add_months, tenancy_create, tenancy_end
+from broedplaats.services import add_months, tenancy_create, tenancy_end, tenancy_save
 from tests.factories import (
     BuildingFactory,
     CityFactory,
@@ -500,3 +500,26 @@ def test_ended_tenancy_is_no_longer_running_from_the_end_date(running):
     tenancy_end(tenancy=running, on=date(2025, 9, 1), reason=EndReason.NEXT_STAGE)
     assert list(tenancies_running(date(2025, 8, 31))) == [running]
     assert not tenancies_running(date(2025, 9, 1)).exists()
+
+
+def test_tenancy_end_refuses_a_stale_copy_of_an_ended_tenancy(space):
+    tenancy = tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
+                             planned_end=date(2026, 1, 1))
+    stale = Tenancy.objects.get(pk=tenancy.pk)
+    tenancy_end(tenancy=tenancy, on=date(2025, 6, 1), reason=EndReason.OUTFLOW_TO_MARKET)
+    with pytest.raises(ValidationError) as error:
+        tenancy_end(tenancy=stale, on=date(2025, 9, 1), reason=EndReason.OTHER)
+    assert "already ended on 2025-06-01" in error.value.message_dict["actual_end"][0]
+    assert Tenancy.objects.get(pk=tenancy.pk).actual_end == date(2025, 6, 1)
+
+
+def test_changing_a_tenancy_to_a_creative_who_already_rents_is_refused(space):
+    busy = CreativeFactory()
+    tenancy_create(space=SpaceFactory(building=space.building), creative=busy,
+                   start=date(2025, 1, 1), planned_end=date(2026, 1, 1))
+    tenancy = tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
+                             planned_end=date(2026, 1, 1))
+    tenancy.creative = busy
+    with pytest.raises(ValidationError) as error:
+        tenancy_save(tenancy)
+    assert "already holds 1" in error.value.message_dict["creative"][0]
