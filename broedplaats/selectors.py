@@ -14,7 +14,17 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from broedplaats.models import Building, City, Policy, PolicyRentCap, Space, Tenancy
+from broedplaats.models import (
+    Building,
+    City,
+    Offer,
+    OfferStatus,
+    Policy,
+    PolicyRentCap,
+    Screening,
+    Space,
+    Tenancy,
+)
 from chains.models import Stage
 
 
@@ -156,3 +166,24 @@ def city_occupancy(*, cities: QuerySet[City], on: date) -> list[dict]:
         {**row, "occupancy": round(100 * row["let"] / row["spaces"]) if row["spaces"] else 0}
         for row in rows
     ]
+
+
+# --- allocation --------------------------------------------------------------------------------
+
+def screening_valid_on(*, creative, city: City, on: date) -> Screening | None:
+    """The creative's newest screening for a city that is valid on a date, if any.
+
+    Valid means decided on or before the date and `valid_until` after it; an ineligible
+    outcome is returned too (it is valid, just negative).
+    """
+    return (
+        Screening.objects.filter(creative=creative, city=city, decided_on__lte=on,
+                                 valid_until__gt=on)
+        .order_by("-decided_on", "-id")
+        .first()
+    )
+
+
+def offers_past_deadline(on: date) -> QuerySet[Offer]:
+    """Open offers whose reply deadline passed before the date."""
+    return Offer.objects.filter(status=OfferStatus.OPEN, reply_by__lt=on)

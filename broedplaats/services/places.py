@@ -34,6 +34,25 @@ from broedplaats.selectors import (
 from chains.models import Creative
 from chains.services import lock_rows
 
+__all__ = [
+    "add_months",
+    "policy_check",
+    "policy_create",
+    "rent_cap_check",
+    "building_create",
+    "building_update",
+    "building_archive",
+    "space_check",
+    "space_create",
+    "space_update",
+    "space_archive",
+    "overlap_message",
+    "tenancy_check",
+    "tenancy_save",
+    "tenancy_create",
+    "tenancy_end",
+]
+
 
 def add_months(day: date, months: int) -> date:
     """The same day `months` later, clipped to the month's last day (31 Jan + 1 = 28/29 Feb)."""

@@ -1,0 +1,9 @@
+"""Every write of the place side, by subject. Import from here: `from broedplaats.services
+import tenancy_create`.
+
+- places: policies, rent caps, buildings, spaces, tenancies
+- allocation: open calls, applications, screening, offers
+"""
+
+from broedplaats.services.allocation import *  # noqa: F403
+from broedplaats.services.places import *  # noqa: F403

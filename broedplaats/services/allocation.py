@@ -1,0 +1,290 @@
+"""Writes of allocation: open calls, applications and their workflow, screening and offers.
+
+Every application status change goes through `application_transition`, which refuses what the
+workflow (models.APPLICATION_TRANSITIONS) does not allow and records who and when.
+"""
+
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from broedplaats.models import (
+    APPLICATION_TRANSITIONS,
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    Building,
+    Call,
+    City,
+    Offer,
+    OfferStatus,
+    Screening,
+    Space,
+)
+from broedplaats.selectors import (
+    offers_past_deadline,
+    policy_in_force,
+    screening_valid_on,
+    tenancies_overlapping,
+)
+from broedplaats.services.places import add_months, tenancy_create
+from chains.models import Creative
+from chains.services import lock_rows
+
+__all__ = [
+    "call_create",
+    "call_publish",
+    "application_create",
+    "application_transition",
+    "application_submit",
+    "application_withdraw",
+    "screening_record",
+    "offer_make",
+    "offer_accept",
+    "offer_decline",
+    "offers_expire",
+]
+
+User = AbstractBaseUser | None
+
+
+# --- calls -------------------------------------------------------------------------------------
+
+@transaction.atomic
+def call_create(*, building: Building, spaces=(), chains=(), disciplines=(), stages=(),
+                facilities=(), by: User = None, **fields) -> Call:
+    """A draft open call of a building; its spaces must belong to that building."""
+    call = Call(building=building, created_by=by, **fields)
+    call.full_clean()
+    foreign = [space.code for space in spaces if space.building_id != building.pk]
+    if foreign:
+        raise ValidationError({"spaces": _("These spaces are not in %(building)s: %(codes)s.")
+                               % {"building": building, "codes": ", ".join(foreign)}})
+    call.save()
+    call.spaces.set(spaces)
+    call.chains.set(chains)
+    call.disciplines.set(disciplines)
+    call.stages.set(stages)
+    call.facilities.set(facilities)
+    return call
+
+
+@transaction.atomic
+def call_publish(*, call: Call, by: User = None) -> Call:
+    """Publish a call: from then on it is listed and open between its dates."""
+    if call.published_at is not None:
+        raise ValidationError({"published_at": _("This call is already published.")})
+    call.published_at = timezone.now()
+    call.published_by = by
+    call.save(update_fields=["published_at", "published_by"])
+    return call
+
+
+# --- applications ------------------------------------------------------------------------------
+
+def application_transition(*, application: Application, to: str, by: User = None,
+                           note: str = "") -> Application:
+    """Move an application to another status, if the workflow allows it, and record it."""
+    with transaction.atomic():
+        lock_rows(Application.objects.filter(pk=application.pk))
+        current = Application.objects.values_list("status", flat=True).get(pk=application.pk)
+        if to not in APPLICATION_TRANSITIONS[current]:
+            raise ValidationError({"status": _(
+                "An application cannot go from %(from)s to %(to)s."
+            ) % {"from": ApplicationStatus(current).label, "to": ApplicationStatus(to).label}})
+        application.status = to
+        changed = ["status"]
+        if to == ApplicationStatus.SUBMITTED:
+            application.submitted_at = timezone.now()
+            changed.append("submitted_at")
+        application.save(update_fields=changed)
+        ApplicationEvent.objects.create(application=application, from_status=current,
+                                        to_status=to, by=by, note=note)
+    return application
+
+
+@transaction.atomic
+def application_create(*, creative: Creative, on: date, call: Call | None = None,
+                       building: Building | None = None, facilities=(), by: User = None,
+                       **wishes) -> Application:
+    """A draft application to an open call, or onto a building's candidate list."""
+    if call is not None:
+        if not call.is_open(on):
+            raise ValidationError({"call": _("This call is not open.")})
+        building = call.building
+    if building is None or building.archived:
+        raise ValidationError({"building": _("Choose an open call or a building.")})
+    application = Application(creative=creative, call=call, building=building, **wishes)
+    application.full_clean()
+    try:
+        with transaction.atomic():
+            application.save()
+    except IntegrityError as error:  # a second active application raced this one
+        raise ValidationError({"call": _("You already have an application here.")}) from error
+    application.facilities.set(facilities)
+    ApplicationEvent.objects.create(application=application, to_status=application.status,
+                                    by=by)
+    return application
+
+
+def application_submit(*, application: Application, on: date, by: User = None) -> Application:
+    """Submit a draft; a call only takes submissions while it is open."""
+    if application.call is not None and not application.call.is_open(on):
+        raise ValidationError({"call": _("This call closed on %(date)s.")
+                               % {"date": application.call.closes_on.isoformat()}})
+    return application_transition(application=application, to=ApplicationStatus.SUBMITTED,
+                                  by=by)
+
+
+def application_withdraw(*, application: Application, by: User = None) -> Application:
+    """The creative withdraws; an open offer on the application is withdrawn with it."""
+    with transaction.atomic():
+        application_transition(application=application, to=ApplicationStatus.WITHDRAWN, by=by)
+        Offer.objects.filter(application=application, status=OfferStatus.OPEN).update(
+            status=OfferStatus.WITHDRAWN, responded_at=timezone.now(), responded_by=by
+        )
+    return application
+
+
+# --- screening ---------------------------------------------------------------------------------
+
+WAITING_FOR_SCREENING = (ApplicationStatus.SUBMITTED, ApplicationStatus.SCREENING,
+                         ApplicationStatus.INELIGIBLE, ApplicationStatus.ELIGIBLE,
+                         ApplicationStatus.SHORTLISTED)
+
+
+@transaction.atomic
+def screening_record(*, creative: Creative, city: City, on: date, professional_practice: bool,
+                     income_within_limit: bool, reasons: str = "", by: User = None) -> Screening:
+    """Record a screening against the city's policy in force; only outcome and reasons are kept.
+
+    The creative's applications in that city that wait on screening follow the outcome.
+    """
+    policy = policy_in_force(city=city, on=on)
+    if policy is None:
+        raise ValidationError({"decided_on": _("%(city)s has no policy for %(date)s.")
+                               % {"city": city, "date": on.isoformat()}})
+    eligible = professional_practice and income_within_limit
+    screening = Screening(
+        creative=creative, city=city, policy=policy, decided_on=on,
+        valid_until=add_months(on, policy.screening_validity_months),
+        professional_practice=professional_practice, income_within_limit=income_within_limit,
+        eligible=eligible, reasons=reasons, decided_by=by,
+    )
+    screening.full_clean()
+    screening.save()
+    outcome = ApplicationStatus.ELIGIBLE if eligible else ApplicationStatus.INELIGIBLE
+    waiting = Application.objects.filter(creative=creative, building__city=city,
+                                         status__in=WAITING_FOR_SCREENING)
+    for application in waiting:
+        if application.status == outcome or outcome not in APPLICATION_TRANSITIONS[
+            application.status
+        ]:
+            continue
+        application_transition(application=application, to=outcome, by=by,
+                               note=_("Screening of %(date)s") % {"date": on.isoformat()})
+    return screening
+
+
+# --- offers ------------------------------------------------------------------------------------
+
+OFFERABLE = (ApplicationStatus.ELIGIBLE, ApplicationStatus.SHORTLISTED)
+
+
+@transaction.atomic
+def offer_make(*, application: Application, space: Space, start: date, reply_by: date,
+               on: date, by: User = None) -> Offer:
+    """Offer a space to an eligible applicant whose screening is valid on the offer date."""
+    lock_rows(Space.objects.filter(pk=space.pk))
+    application.refresh_from_db(fields=["status"])
+    if application.status not in OFFERABLE:
+        raise ValidationError({"application": _(
+            "Only an eligible or shortlisted applicant can get an offer (this one is %(status)s)."
+        ) % {"status": application.get_status_display()}})
+    if space.building_id != application.building_id or space.archived:
+        raise ValidationError({"space": _("Offer an active space of %(building)s.")
+                               % {"building": application.building}})
+    if application.call_id and not application.call.spaces.filter(pk=space.pk).exists():
+        raise ValidationError({"space": _("This space is not offered in the call.")})
+    screening = screening_valid_on(creative=application.creative,
+                                   city=application.building.city, on=on)
+    if screening is None or not screening.eligible:
+        raise ValidationError({"application": _(
+            "%(creative)s has no valid positive screening on %(date)s; screen them first."
+        ) % {"creative": application.creative, "date": on.isoformat()}})
+    if reply_by < on:
+        raise ValidationError({"reply_by": _("The reply deadline cannot be before today.")})
+    if Offer.objects.filter(space=space, status=OfferStatus.OPEN, reply_by__gte=on).exists():
+        raise ValidationError({"space": _("This space already has an open offer.")})
+    Offer.objects.filter(space=space, status=OfferStatus.OPEN).update(
+        status=OfferStatus.EXPIRED)  # past its deadline: expire it now, lazily
+    if tenancies_overlapping(space=space, start=start, end=add_months(start, 1)).exists():
+        raise ValidationError({"start": _("The space is let on %(date)s.")
+                               % {"date": start.isoformat()}})
+    offer = Offer(application=application, space=space, start=start, offered_on=on,
+                  reply_by=reply_by, made_by=by)
+    offer.full_clean()
+    offer.save()
+    application_transition(application=application, to=ApplicationStatus.OFFERED, by=by)
+    return offer
+
+
+def _open_offer(offer: Offer, on: date) -> Offer:
+    """The offer as stored, locked; refused unless still open and within its deadline."""
+    lock_rows(Space.objects.filter(pk=offer.space_id))
+    lock_rows(Offer.objects.filter(pk=offer.pk))
+    offer.refresh_from_db()
+    if offer.status == OfferStatus.OPEN and offer.reply_by < on:
+        raise ValidationError({"reply_by": _("This offer expired on %(date)s.")
+                               % {"date": offer.reply_by.isoformat()}})
+    if offer.status != OfferStatus.OPEN:
+        raise ValidationError({"status": _("This offer is %(status)s and can no longer be "
+                                           "answered.") % {"status": offer.get_status_display()}})
+    return offer
+
+
+@transaction.atomic
+def offer_accept(*, offer: Offer, on: date, by: User = None) -> Offer:
+    """Accept: the tenancy starts in the same transaction (planned end from the policy, rent
+    from the space), and any other open offer for the space is closed."""
+    offer = _open_offer(offer, on)
+    tenancy = tenancy_create(space=offer.space, creative=offer.application.creative,
+                             start=offer.start, by=by)
+    offer.status = OfferStatus.ACCEPTED
+    offer.tenancy = tenancy
+    offer.responded_at, offer.responded_by = timezone.now(), by
+    offer.save(update_fields=["status", "tenancy", "responded_at", "responded_by"])
+    Offer.objects.filter(space=offer.space, status=OfferStatus.OPEN).exclude(pk=offer.pk).update(
+        status=OfferStatus.CLOSED)
+    application_transition(application=offer.application, to=ApplicationStatus.ACCEPTED, by=by)
+    return offer
+
+
+@transaction.atomic
+def offer_decline(*, offer: Offer, on: date, by: User = None) -> Offer:
+    """Decline: the offer and its application end; no penalty is recorded."""
+    offer = _open_offer(offer, on)
+    offer.status = OfferStatus.DECLINED
+    offer.responded_at, offer.responded_by = timezone.now(), by
+    offer.save(update_fields=["status", "responded_at", "responded_by"])
+    application_transition(application=offer.application, to=ApplicationStatus.DECLINED, by=by)
+    return offer
+
+
+@transaction.atomic
+def offers_expire(*, on: date) -> int:
+    """Expire every open offer past its deadline (and its application). Returns how many."""
+    count = 0
+    for offer in offers_past_deadline(on).select_related("application"):
+        lock_rows(Offer.objects.filter(pk=offer.pk))
+        offer.status = OfferStatus.EXPIRED
+        offer.save(update_fields=["status"])
+        application_transition(application=offer.application, to=ApplicationStatus.EXPIRED,
+                               note=_("Reply deadline %(date)s passed.")
+                               % {"date": offer.reply_by.isoformat()})
+        count += 1
+    return count
