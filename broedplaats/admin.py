@@ -20,11 +20,18 @@ from broedplaats.admin_forms import (
     TenancyInlineFormSet,
 )
 from broedplaats.models import (
+    ApplicantNote,
+    Application,
+    ApplicationEvent,
     Building,
+    Call,
     City,
     Facility,
+    Offer,
     Policy,
     PolicyRentCap,
+    Screening,
+    SocialReturn,
     Space,
     Tenancy,
 )
@@ -326,3 +333,123 @@ class TenancyAdmin(ProtectedFirstModelAdmin):
     @admin.display(description=_("rent per m² per year"))
     def rent_per_m2_year(self, tenancy):
         return euros((tenancy.monthly_rent * 12 / tenancy.space.area_m2).quantize(Decimal("0.01")))
+
+
+# --- allocation: calls, applications, screening, offers, social return ------------------------
+# Workflow objects change state only through the services (who and when are recorded there), so
+# the admin shows them read-only; calls are edited here, their spaces kept to their building.
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CallAdminForm(forms.ModelForm):
+    class Meta:
+        model = Call
+        fields = ("building", "title", "text", "spaces", "chains", "disciplines", "stages",
+                  "facilities", "opens_on", "closes_on", "allocation_method")
+
+    def clean(self):
+        cleaned_data = super().clean()
+        building, spaces = cleaned_data.get("building"), cleaned_data.get("spaces")
+        if building and spaces:
+            foreign = [space.code for space in spaces if space.building_id != building.pk]
+            if foreign:
+                self.add_error("spaces", _("These spaces are not in %(building)s: %(codes)s.")
+                               % {"building": building, "codes": ", ".join(foreign)})
+        return cleaned_data
+
+
+@admin.register(Call)
+class CallAdmin(ProtectedFirstModelAdmin):
+    form = CallAdminForm
+    list_display = ("title", "building", "opens_on", "closes_on", "allocation_method",
+                    "published_at")
+    list_filter = ("allocation_method", "building__city",
+                   ("published_at", admin.EmptyFieldListFilter))
+    list_select_related = ("building",)
+    search_fields = ("title", "building__name")
+    date_hierarchy = "opens_on"
+    autocomplete_fields = ("building", "spaces", "chains", "disciplines")
+    filter_horizontal = ("stages", "facilities")
+    readonly_fields = ("published_at", "published_by", "created_by", "created_at")
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+
+class ApplicationEventInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ApplicationEvent
+    fields = ("at", "from_status", "to_status", "by", "note")
+    readonly_fields = fields
+    extra = 0
+
+
+class ApplicantNoteInline(admin.TabularInline):
+    model = ApplicantNote
+    fields = ("text", "author", "created_at")
+    readonly_fields = ("author", "created_at")
+    extra = 0
+
+
+@admin.register(Application)
+class ApplicationAdmin(ProtectedFirstModelAdmin):
+    list_display = ("creative", "building", "call", "status", "submitted_at")
+    list_filter = ("status", "building__city", ("call", admin.EmptyFieldListFilter))
+    list_select_related = ("creative", "building", "call")
+    search_fields = ("creative__name", "building__name", "call__title")
+    date_hierarchy = "created_at"
+    fields = ("creative", "building", "call", "status", "submitted_at", "stage", "min_area_m2",
+              "max_area_m2", "max_rent", "facilities", "motivation")
+    readonly_fields = fields
+    inlines = [ApplicationEventInline, ApplicantNoteInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_formset(self, request, form, formset, change):
+        notes = formset.save(commit=False)
+        for note in notes:
+            note.author = note.author or request.user
+            note.save()
+        formset.save_m2m()
+
+
+@admin.register(Screening)
+class ScreeningAdmin(ReadOnlyAdminMixin, ProtectedFirstModelAdmin):
+    list_display = ("creative", "city", "eligible", "decided_on", "valid_until", "decided_by")
+    list_filter = ("eligible", "city")
+    list_select_related = ("creative", "city", "decided_by")
+    search_fields = ("creative__name",)
+    date_hierarchy = "decided_on"
+
+
+@admin.register(Offer)
+class OfferAdmin(ReadOnlyAdminMixin, ProtectedFirstModelAdmin):
+    list_display = ("space", "application", "status", "offered_on", "reply_by", "start")
+    list_filter = ("status", "space__building__city")
+    list_select_related = ("space__building", "application__creative", "application__building",
+                           "application__call")
+    search_fields = ("application__creative__name", "space__code", "space__building__name")
+    date_hierarchy = "offered_on"
+
+
+@admin.register(SocialReturn)
+class SocialReturnAdmin(ReadOnlyAdminMixin, ProtectedFirstModelAdmin):
+    list_display = ("tenancy", "kind", "on", "hours", "recorded_by")
+    list_filter = ("kind",)
+    list_select_related = ("tenancy__creative", "tenancy__space__building", "recorded_by")
+    search_fields = ("tenancy__creative__name", "description")
+    date_hierarchy = "on"

@@ -23,7 +23,9 @@ from broedplaats.models import (
     Offer,
     OfferStatus,
     Screening,
+    SocialReturn,
     Space,
+    Tenancy,
 )
 from broedplaats.selectors import (
     offers_past_deadline,
@@ -47,6 +49,7 @@ __all__ = [
     "offer_accept",
     "offer_decline",
     "offers_expire",
+    "social_return_record",
 ]
 
 User = AbstractBaseUser | None
@@ -288,3 +291,20 @@ def offers_expire(*, on: date) -> int:
                                % {"date": offer.reply_by.isoformat()})
         count += 1
     return count
+
+
+# --- social return -----------------------------------------------------------------------------
+
+@transaction.atomic
+def social_return_record(*, tenancy: Tenancy, kind: str, on: date, hours, description: str = "",
+                         by: User = None) -> SocialReturn:
+    """Log hours a tenant gave back; only within the tenancy's period."""
+    activity = SocialReturn(tenancy=tenancy, kind=kind, on=on, hours=hours,
+                            description=description, recorded_by=by)
+    activity.full_clean()
+    if not tenancy.start <= on < tenancy.end:
+        raise ValidationError({"on": _("The date must fall within the tenancy (%(start)s – "
+                                       "%(end)s).") % {"start": tenancy.start.isoformat(),
+                                                       "end": tenancy.end.isoformat()}})
+    activity.save()
+    return activity

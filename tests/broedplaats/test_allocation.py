@@ -1,10 +1,13 @@
 """The allocation workflow: calls, applications, screening and offers (services)."""
 
+import io
 from datetime import date
+from decimal import Decimal
 from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.utils import translation
 
@@ -28,6 +31,7 @@ from broedplaats.services import (
     offer_make,
     offers_expire,
     screening_record,
+    social_return_record,
     tenancy_create,
 )
 from tests.concurrency import race, shared_database  # noqa: F401 (fixture, used below)
@@ -366,3 +370,40 @@ def test_one_offer_accepted_twice_at_once_makes_one_tenancy():
         refused = [r for r in results if isinstance(r, ValidationError)]
         assert (len(accepted), len(refused)) == (1, 1), results
         assert Tenancy.objects.filter(space=space).count() == 1
+
+
+def test_expire_offers_command_expires_offers_past_their_deadline(place):
+    offer = _offer(place, reply_by=date(2026, 3, 3))  # long before the command's today
+    output = io.StringIO()
+    call_command("expire_offers", stdout=output)
+    offer.refresh_from_db()
+    assert (offer.status, output.getvalue()) == ("expired", "Expired 1 offer(s).\n")
+
+
+# --- social return -----------------------------------------------------------------------------
+
+def test_social_return_is_logged_per_tenancy(place):
+    tenancy = tenancy_create(space=place["spaces"][0], creative=CreativeFactory(),
+                             start=date(2026, 1, 1))
+    activity = social_return_record(tenancy=tenancy, kind="workshop", on=date(2026, 2, 1),
+                                    hours=Decimal("3.5"), by=place["programmer"])
+    assert list(tenancy.social_returns.values_list("hours", flat=True)) == [Decimal("3.50")]
+    assert activity.recorded_by == place["programmer"]
+
+
+def test_social_return_outside_the_tenancy_is_refused(place):
+    tenancy = tenancy_create(space=place["spaces"][0], creative=CreativeFactory(),
+                             start=date(2026, 1, 1))
+    with pytest.raises(ValidationError) as error:
+        social_return_record(tenancy=tenancy, kind="workshop", on=date(2025, 12, 1),
+                             hours=Decimal("2"))
+    assert "within the tenancy (2026-01-01 – 2028-01-01)" in error.value.message_dict["on"][0]
+
+
+def test_social_return_without_hours_is_refused(place):
+    tenancy = tenancy_create(space=place["spaces"][0], creative=CreativeFactory(),
+                             start=date(2026, 1, 1))
+    with pytest.raises(ValidationError) as error:
+        social_return_record(tenancy=tenancy, kind="workshop", on=date(2026, 2, 1),
+                             hours=Decimal("0"))
+    assert "hours" in error.value.message_dict
