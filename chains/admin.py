@@ -6,12 +6,28 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.forms.models import BaseInlineFormSet
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from chains.models import Chain, ChainStage, Creative, Discipline, Stage, StageCode, StageMove
+from chains.models import (
+    Chain,
+    ChainStage,
+    Creative,
+    Discipline,
+    PortfolioImage,
+    Stage,
+    StageCode,
+    StageMove,
+)
 from chains.selectors import creatives_with_stage
-from chains.services import creative_archive, lock_rows, stage_move_check, stage_move_record
+from chains.services import (
+    creative_archive,
+    lock_rows,
+    portfolio_files_delete_on_commit,
+    stage_move_check,
+    stage_move_record,
+)
 
 
 class ProtectedFirstModelAdmin(admin.ModelAdmin):
@@ -224,6 +240,52 @@ class DisciplineAdmin(ProtectedFirstModelAdmin):
 
 # --- creatives ---------------------------------------------------------------------------------
 
+class DisplayOnlyInlineFormSet(BaseInlineFormSet):
+    """Rows shown under the parent and nothing more: posted data is ignored (the parent's
+    form posts without this formset's management form) and nothing is ever saved."""
+
+    def __init__(self, data=None, files=None, *args, **kwargs):
+        super().__init__(None, None, *args, **kwargs)
+
+    def is_valid(self):
+        return True
+
+    def save(self, commit=True):
+        self.new_objects, self.changed_objects, self.deleted_objects = [], [], []
+        return []
+
+
+class PortfolioImageInline(admin.TabularInline):
+    """The creative's portfolio, read-only: images are added, removed and reordered only by
+    the portfolio services, which keep rows and files together (the creative's own pages)."""
+
+    model = PortfolioImage
+    formset = DisplayOnlyInlineFormSet
+    fields = ("preview", "caption", "position", "dimensions", "uploaded_at")
+    readonly_fields = fields
+    ordering = ("position", "id")
+    verbose_name_plural = _("portfolio")
+    can_delete = False
+    extra = 0
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("image"))
+    def preview(self, image):
+        return format_html(
+            '<a href="{}"><img src="{}" alt="{}" style="max-width:200px;max-height:200px"></a>',
+            image.image.url, image.thumb_400.url, image.caption,
+        )
+
+    @admin.display(description=_("size"))
+    def dimensions(self, image):
+        return f"{image.width} × {image.height}"
+
+
 class CurrentStageFilter(admin.SimpleListFilter):
     """Filters on the stage derived from each creative's newest move."""
 
@@ -247,7 +309,7 @@ class CurrentStageFilter(admin.SimpleListFilter):
 
 @admin.register(Creative)
 class CreativeAdmin(ProtectedFirstModelAdmin):
-    inlines = [StageMoveHistoryInline, StageMoveRecordInline]
+    inlines = [PortfolioImageInline, StageMoveHistoryInline, StageMoveRecordInline]
     list_display = ("name", "kind", "discipline", "chain", "current_stage", "kvk_number",
                     "archived", "created_at")
     list_filter = ("archived", CurrentStageFilter, "kind", "discipline__chain")
@@ -272,6 +334,15 @@ class CreativeAdmin(ProtectedFirstModelAdmin):
         # The first move is recorded once the creative exists.
         return [inline for inline in super().get_inline_instances(request, obj)
                 if obj is not None or not isinstance(inline, StageMoveRecordInline)]
+
+    def delete_model(self, request, obj):
+        # The portfolio goes with the creative (CASCADE); its files go once that is committed.
+        portfolio_files_delete_on_commit(obj.portfolio_images.all())
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        portfolio_files_delete_on_commit(PortfolioImage.objects.filter(creative__in=queryset))
+        super().delete_queryset(request, queryset)
 
     def save_formset(self, request, form, formset, change):
         if not isinstance(formset, StageMoveRecordFormSet):

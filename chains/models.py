@@ -219,3 +219,47 @@ class StageMove(models.Model):
     @property
     def destination(self) -> str:
         return str(_("Out to the market")) if self.to_market else str(self.to_stage)
+
+
+def portfolio_upload_to(image: "PortfolioImage", filename: str) -> str:
+    """Files of a creative's portfolio live together under portfolio/<creative id>/.
+
+    The service names the files (a random token, never the uploader's file name, which may
+    say more than the image should).
+    """
+    return f"portfolio/{image.creative_id}/{filename}"
+
+
+class PortfolioImage(models.Model):
+    """One image of a creative's portfolio, re-encoded without metadata, with two thumbnails.
+
+    Written only through chains.services (portfolio_image_add, _remove, _reorder), which keep
+    the files and the row together.
+    """
+
+    creative = models.ForeignKey(
+        Creative, on_delete=models.CASCADE, related_name="portfolio_images",
+        verbose_name=_("creative"),
+    )
+    image = models.ImageField(_("image"), upload_to=portfolio_upload_to)
+    thumb_400 = models.ImageField(_("thumbnail (400 px)"), upload_to=portfolio_upload_to)
+    thumb_1200 = models.ImageField(_("thumbnail (1200 px)"), upload_to=portfolio_upload_to)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    caption = models.CharField(_("caption"), max_length=300, blank=True)
+    position = models.PositiveIntegerField(_("position"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["creative", "position"]
+        verbose_name = _("portfolio image")
+        verbose_name_plural = _("portfolio images")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creative", "position"], name="portfolioimage_position_unique",
+                violation_error_message=_("Two images of a portfolio cannot share a position."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.caption or f"{self.creative} #{self.position + 1}"

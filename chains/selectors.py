@@ -4,7 +4,15 @@ from datetime import date
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 
-from chains.models import Chain, ChainStage, Creative, Discipline, Stage, StageMove
+from chains.models import (
+    Chain,
+    ChainStage,
+    Creative,
+    Discipline,
+    PortfolioImage,
+    Stage,
+    StageMove,
+)
 
 
 def _latest_move(on: date | None = None) -> QuerySet[StageMove]:
@@ -63,3 +71,8 @@ def chain_list_with_stage_notes() -> QuerySet[Chain]:
     """Chains with their disciplines and what each stage means for them, stages in order."""
     notes = ChainStage.objects.select_related("stage").order_by("stage__order")
     return chain_list().prefetch_related(Prefetch("stage_notes", queryset=notes))
+
+
+def portfolio_of(*, creative: Creative) -> QuerySet[PortfolioImage]:
+    """A creative's portfolio images in the order the creative chose."""
+    return PortfolioImage.objects.filter(creative=creative).order_by("position", "id")

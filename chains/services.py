@@ -1,13 +1,20 @@
-"""Writes of the value chain: creatives and their stage moves."""
+"""Writes of the value chain: creatives, their stage moves and their portfolios."""
 
+import secrets
+from collections.abc import Iterable
 from datetime import date
+from typing import IO
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import models, transaction
+from django.db.models import F, Max
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from chains.models import Creative, Stage, StageMove
+from chains import images
+from chains.models import Creative, PortfolioImage, Stage, StageMove
 from chains.selectors import creative_latest_move
 
 
@@ -129,3 +136,111 @@ def stage_move_record(
     move.full_clean()
     move.save()
     return move
+
+
+# --- portfolio -------------------------------------------------------------------------------
+
+PORTFOLIO_FILE_FIELDS = ("image", "thumb_400", "thumb_1200")
+
+
+def portfolio_file_names(portfolio: Iterable[PortfolioImage]) -> list[str]:
+    """The stored names of every file of these images."""
+    return [getattr(image, field).name for image in portfolio for field in PORTFOLIO_FILE_FIELDS
+            if getattr(image, field).name]
+
+
+def portfolio_files_delete(names: Iterable[str]) -> None:
+    """Delete stored files now; a file already gone is no error."""
+    storage = PortfolioImage._meta.get_field("image").storage
+    for name in names:
+        storage.delete(name)
+
+
+def portfolio_files_delete_on_commit(portfolio: Iterable[PortfolioImage]) -> None:
+    """Delete these images' files once the rows' deletion is committed, never before.
+
+    For callers that delete rows themselves, such as the admin deleting a creative (the
+    portfolio goes with it, by CASCADE).
+    """
+    names = portfolio_file_names(portfolio)
+    if names:
+        transaction.on_commit(lambda: portfolio_files_delete(names))
+
+
+def portfolio_image_add(
+    *, creative: Creative, file: IO[bytes], caption: str = ""
+) -> PortfolioImage:
+    """Add an uploaded image to the end of a creative's portfolio, with its thumbnails.
+
+    Anything refused or failing leaves nothing behind: no row and no file.
+    """
+    written: list[str] = []
+    try:
+        # The transaction is opened here rather than by the decorator so that a failing
+        # commit, too, deletes the files written inside it.
+        with transaction.atomic():
+            return _portfolio_image_add(creative=creative, file=file, caption=caption,
+                                        written=written)
+    except BaseException:
+        portfolio_files_delete(written)
+        raise
+
+
+def _portfolio_image_add(
+    *, creative: Creative, file: IO[bytes], caption: str, written: list[str]
+) -> PortfolioImage:
+    # Lock the creative's row so two uploads at once cannot both take the last place.
+    lock_rows(Creative.objects.filter(pk=creative.pk))
+    portfolio = PortfolioImage.objects.filter(creative=creative)
+    if portfolio.count() >= images.PORTFOLIO_LIMIT:
+        raise ValidationError({"image": ngettext(
+            "A portfolio holds at most %(limit)d image. Remove it before adding another.",
+            "A portfolio holds at most %(limit)d images. Remove one before adding another.",
+            images.PORTFOLIO_LIMIT,
+        ) % {"limit": images.PORTFOLIO_LIMIT}})
+    processed = images.process_upload(file)
+    last = portfolio.aggregate(last=Max("position"))["last"]
+    image = PortfolioImage(
+        creative=creative, caption=caption, width=processed.width, height=processed.height,
+        position=0 if last is None else last + 1,
+    )
+    image.full_clean(exclude=PORTFOLIO_FILE_FIELDS)
+    # A random name, the same for the original and its thumbnails; never the uploader's.
+    token = secrets.token_hex(16)
+    for field, suffix, content in [("image", "", processed.original),
+                                   ("thumb_400", "-400", processed.thumb_400),
+                                   ("thumb_1200", "-1200", processed.thumb_1200)]:
+        name = f"{token}{suffix}.{processed.extension}"
+        getattr(image, field).save(name, ContentFile(content), save=False)
+        written.append(getattr(image, field).name)
+    image.save()
+    return image
+
+
+@transaction.atomic
+def portfolio_image_remove(*, image: PortfolioImage) -> None:
+    """Remove an image from its portfolio; its files are deleted once that is committed."""
+    lock_rows(Creative.objects.filter(pk=image.creative_id))
+    names = portfolio_file_names([image])
+    image.delete()
+    transaction.on_commit(lambda: portfolio_files_delete(names))
+
+
+@transaction.atomic
+def portfolio_image_reorder(*, creative: Creative, order: list[int]) -> list[PortfolioImage]:
+    """Put a creative's portfolio in the given order: every image's id, each exactly once."""
+    lock_rows(Creative.objects.filter(pk=creative.pk))
+    portfolio = {image.pk: image for image in PortfolioImage.objects.filter(creative=creative)}
+    if len(order) != len(portfolio) or set(order) != set(portfolio):
+        raise ValidationError({"order": _(
+            "The new order must list every image of this portfolio exactly once."
+        )})
+    # Positions are unique per creative and checked row by row, so first move every image
+    # past the highest position in use, then into its place.
+    shift = max((image.position for image in portfolio.values()), default=0) + 1
+    PortfolioImage.objects.filter(creative=creative).update(position=F("position") + shift)
+    ordered = [portfolio[pk] for pk in order]
+    for position, image in enumerate(ordered):
+        image.position = position
+    PortfolioImage.objects.bulk_update(ordered, ["position"])
+    return ordered
