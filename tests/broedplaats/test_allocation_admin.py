@@ -64,7 +64,7 @@ def test_call_with_a_space_of_another_building_is_a_form_error(admin_client, row
     response = admin_client.post(reverse("admin:broedplaats_call_add"), {
         "building": rows["building"].pk, "title": "Fout", "text": "", "spaces": [foreign.pk],
         "opens_on": "2026-05-01", "closes_on": "2026-05-31", "allocation_method": "lottery",
-    })
+    }, headers={"Accept-Language": "en"})
     assert response.status_code == 200
     assert "These spaces are not in" in str(response.context["adminform"].form.errors["spaces"])
     assert Call.objects.count() == 1
