@@ -27,6 +27,7 @@ from broedplaats.models import (
     Space,
     Tenancy,
 )
+from broedplaats.notifications import notify_application_status, notify_offer_made
 from broedplaats.selectors import (
     offers_past_deadline,
     policy_in_force,
@@ -107,6 +108,8 @@ def application_transition(*, application: Application, to: str, by: User = None
         application.save(update_fields=changed)
         ApplicationEvent.objects.create(application=application, from_status=current,
                                         to_status=to, by=by, note=note)
+        if to != ApplicationStatus.OFFERED:  # the offer mail says it better
+            notify_application_status(application, old=current)
     return application
 
 
@@ -233,6 +236,7 @@ def offer_make(*, application: Application, space: Space, start: date, reply_by:
     offer.full_clean()
     offer.save()
     application_transition(application=application, to=ApplicationStatus.OFFERED, by=by)
+    notify_offer_made(offer)
     return offer
 
 
