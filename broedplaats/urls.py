@@ -13,6 +13,7 @@ urlpatterns = [
     path("home/creative/", views.creative_home, name="creative-home"),
     path("home/programmer/", views.programmer_home, name="programmer-home"),
     path("home/bureau/", views.bureau_home, name="bureau-home"),
+    path("creatives/", include("chains.urls")),
     path("accounts/login/",
          auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -5,16 +5,17 @@ from collections.abc import Iterable
 from datetime import date
 from typing import IO
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth import get_user_model, password_validation
+from django.contrib.auth.models import AbstractBaseUser, Group
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import models, transaction
-from django.db.models import F, Max
+from django.db import IntegrityError, models, transaction
+from django.db.models import F, Max, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from chains import images
-from chains.models import Creative, PortfolioImage, Stage, StageMove
+from chains import emails, images
+from chains.models import Creative, Discipline, PortfolioImage, Stage, StageMove
 from chains.selectors import creative_latest_move
 
 
@@ -244,3 +245,59 @@ def portfolio_image_reorder(*, creative: Creative, order: list[int]) -> list[Por
         image.position = position
     PortfolioImage.objects.bulk_update(ordered, ["position"])
     return ordered
+
+
+# --- sign-up ---------------------------------------------------------------------------------
+
+# The Django group of creatives. broedplaats.roles.CREATIVE names the same group (a test holds
+# the two together); chains cannot import it, the dependency runs the other way.
+CREATIVE_GROUP = "creative"
+
+
+@transaction.atomic
+def creative_sign_up(
+    *, email: str, password: str, name: str, discipline: Discipline, kind: str, site_url: str
+) -> Creative:
+    """Create a creative with a user account that stays inactive until the email is verified.
+
+    The verification mail goes out once the transaction commits; `site_url` (scheme and host,
+    e.g. "https://broedplaats.nl") is where its link points.
+    """
+    user_model = get_user_model()
+    email = user_model.objects.normalize_email(email).strip().lower()
+    if user_model.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists():
+        raise ValidationError({"email": _(
+            "An account with this email address already exists. Log in instead."
+        )})
+    user = user_model(username=email, email=email, first_name=name[:150], is_active=False)
+    try:
+        password_validation.validate_password(password, user=user)
+    except ValidationError as error:
+        raise ValidationError({"password": error.error_list}) from error
+    user.set_password(password)
+    try:
+        # A sign-up with the same address at the same moment trips the unique username.
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as error:
+        raise ValidationError({"email": _(
+            "An account with this email address already exists. Log in instead."
+        )}) from error
+    user.groups.add(Group.objects.get_or_create(name=CREATIVE_GROUP)[0])
+    creative = creative_create(name=name, discipline=discipline, kind=kind, email=email, user=user)
+    transaction.on_commit(lambda: emails.send_verification_email(user=user, site_url=site_url))
+    return creative
+
+
+@transaction.atomic
+def creative_verify_email(*, uidb64: str, token: str) -> AbstractBaseUser:
+    """Activate the account a verification link was sent for; refuses a wrong or old link."""
+    user = emails.user_for_verification(uidb64=uidb64, token=token)
+    if user is None:
+        raise ValidationError(_(
+            "This verification link is not valid: it is incomplete, has been used already, "
+            "or has expired."
+        ), code="invalid_link")
+    user.is_active = True
+    user.save(update_fields=["is_active"])
+    return user

@@ -1,0 +1,67 @@
+"""Forms of the creatives' portal. They parse input only; the rules live in chains.services."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from chains.models import Creative, CreativeKind
+from chains.selectors import discipline_list
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: on its field where the form has one."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+class DisciplineChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return f"{obj.display_name} ({obj.chain.display_name})"
+
+
+class SignUpForm(forms.Form):
+    email = forms.EmailField(label=_("Email"))
+    password = forms.CharField(
+        label=_("Password"), strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    name = forms.CharField(
+        label=_("Name"), max_length=Creative._meta.get_field("name").max_length,
+        help_text=_("Your name, or the name of your duo, collective or company."),
+    )
+    kind = forms.ChoiceField(label=_("Kind"), choices=CreativeKind.choices,
+                             initial=CreativeKind.PERSON)
+    discipline = DisciplineChoiceField(label=_("Discipline"), queryset=discipline_list())
+
+
+class ProfileForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=Creative._meta.get_field("name").max_length)
+    kind = forms.ChoiceField(label=_("Kind"), choices=CreativeKind.choices)
+    discipline = DisciplineChoiceField(label=_("Discipline"), queryset=discipline_list())
+    bio = forms.CharField(label=_("Bio"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    kvk_number = forms.CharField(label=_("KvK number"), required=False, max_length=20,
+                                 help_text=_("8 digits, if you are registered."))
+    email = forms.EmailField(label=_("Contact email"), required=False)
+    phone = forms.CharField(label=_("Phone"), required=False, max_length=30)
+
+    @classmethod
+    def initial_for(cls, creative: Creative) -> dict:
+        return {name: getattr(creative, name) for name in cls.base_fields if name != "discipline"} | {
+            "discipline": creative.discipline_id}
+
+
+class PortfolioUploadForm(forms.Form):
+    # A FileField, not an ImageField: chains.images decides what is an image, with one set of
+    # messages for pages and API.
+    image = forms.FileField(
+        label=_("Image"), help_text=_("JPEG, PNG or WebP, at most 15 MB."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+    caption = forms.CharField(
+        label=_("Caption"), required=False,
+        max_length=300,
+    )

@@ -1,0 +1,180 @@
+"""A creative signs up, gets a verification link by mail, and the link activates the account."""
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import translation
+
+from broedplaats.roles import CREATIVE
+from chains.models import Creative
+from chains.services import CREATIVE_GROUP, creative_sign_up
+from tests.factories import DisciplineFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "korenbloem-atelier-42"
+INVALID_LINK = ("This verification link is not valid: it is incomplete, has been used already, "
+                "or has expired.")
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    """Assert the English source messages: pages ask for English, services run in it."""
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def discipline():
+    return DisciplineFactory(name="Modeontwerper", name_en="Fashion designer")
+
+
+def sign_up_data(discipline, **overrides) -> dict:
+    return {"email": "Anna@Example.org", "password": PASSWORD, "name": "Anna de Vries",
+            "kind": "person", "discipline": discipline.pk} | overrides
+
+
+def sign_up(client, discipline, **overrides):
+    return client.post(reverse("creative-signup"), sign_up_data(discipline, **overrides))
+
+
+def link_in(mail) -> str:
+    """The path of the verification link in a mail."""
+    return urlsplit(re.search(r"https?://\S+", mail.body).group()).path
+
+
+def test_sign_up_page_is_public(client, discipline):
+    response = client.get(reverse("creative-signup"))
+    assert response.status_code == 200
+    assert "Fashion designer" in response.content.decode()
+
+
+def test_sign_up_creates_inactive_user_with_creative_and_group(
+    client, discipline, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sign_up(client, discipline)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("creative-signup-done")
+    creative = Creative.objects.select_related("user").get()
+    assert (creative.name, creative.discipline, creative.kind) == ("Anna de Vries", discipline,
+                                                                   "person")
+    assert creative.user.username == creative.user.email == creative.email == "anna@example.org"
+    assert not creative.user.is_active
+    assert list(creative.user.groups.values_list("name", flat=True)) == [CREATIVE]
+
+
+def test_sign_up_sends_one_mail_with_a_working_link(
+    client, discipline, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_up(client, discipline)
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["anna@example.org"]
+    response = client.get(link_in(mailoutbox[0]))
+    assert response.status_code == 200
+    assert "Confirm and log in" in response.content.decode()
+
+
+def test_sign_up_mail_waits_for_the_commit(
+    client, discipline, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        sign_up(client, discipline)
+    assert mailoutbox == []
+    assert len(callbacks) == 1
+
+
+def test_failed_sign_up_sends_no_mail_and_stores_nothing(
+    discipline, mailoutbox, django_capture_on_commit_callbacks
+):
+    # The user row is written before the creative is refused (name too long): all rolls back.
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
+        creative_sign_up(email="anna@example.org", password=PASSWORD, name="x" * 201,
+                         discipline=discipline, kind="person", site_url="http://testserver")
+    assert mailoutbox == []
+    assert not get_user_model().objects.filter(username="anna@example.org").exists()
+
+
+def test_duplicate_email_is_refused_whatever_its_case(
+    client, discipline, mailoutbox, django_capture_on_commit_callbacks
+):
+    UserFactory(username="anna@example.org", email="anna@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sign_up(client, discipline, email="ANNA@example.org")
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == [
+        "An account with this email address already exists. Log in instead."]
+    assert not Creative.objects.exists()
+    assert mailoutbox == []
+
+
+def test_weak_password_is_refused(client, discipline, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sign_up(client, discipline, password="12345678")
+    assert response.status_code == 200
+    assert "This password is entirely numeric." in response.context["form"].errors["password"]
+    assert not get_user_model().objects.exists()
+
+
+def test_verifying_activates_the_account_and_logs_in(
+    client, discipline, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_up(client, discipline)
+    response = client.post(link_in(mailoutbox[0]))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("creative-home")
+    assert get_user_model().objects.get(username="anna@example.org").is_active
+    assert client.get(reverse("creative-home")).status_code == 200
+
+
+def test_verification_link_works_once(
+    client, discipline, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_up(client, discipline)
+    link = link_in(mailoutbox[0])
+    client.post(link)
+    client.logout()
+    response = client.post(link)
+    assert response.status_code == 400
+    assert INVALID_LINK in response.content.decode()
+
+
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_bad_token_shows_a_friendly_page(
+    client, discipline, mailoutbox, method, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_up(client, discipline)
+    uidb64 = link_in(mailoutbox[0]).rstrip("/").split("/")[-2]
+    url = reverse("creative-verify", kwargs={"uidb64": uidb64, "token": "abc-123"})
+    response = getattr(client, method)(url)
+    assert response.status_code == 400
+    assert INVALID_LINK in response.content.decode()
+    assert not get_user_model().objects.get(username="anna@example.org").is_active
+
+
+def test_link_for_unknown_user_shows_a_friendly_page(client):
+    response = client.get(reverse("creative-verify", kwargs={"uidb64": "!!", "token": "x-y"}))
+    assert response.status_code == 400
+    assert INVALID_LINK in response.content.decode()
+
+
+def test_cannot_log_in_before_verifying(client, discipline, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_up(client, discipline)
+    response = client.post(reverse("login"), {"username": "anna@example.org",
+                                              "password": PASSWORD})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_chains_names_the_same_creative_group_as_the_roles():
+    assert CREATIVE_GROUP == CREATIVE
