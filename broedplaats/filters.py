@@ -14,7 +14,15 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from broedplaats.models import Building, City, FacilityCode, Space, SpaceKind
+from broedplaats.models import (
+    Application,
+    ApplicationStatus,
+    Building,
+    City,
+    FacilityCode,
+    Space,
+    SpaceKind,
+)
 from broedplaats.selectors import tenancies_running
 from chains.models import Chain, StageCode
 
@@ -154,3 +162,39 @@ class SpaceFilter(DatedFilterSet):
     def filter_free_now(self, queryset, name, value: bool):
         let = Exists(tenancies_running(self.on).filter(space=OuterRef("pk")))
         return queryset.filter(~let if value else let)
+
+
+# --- allocation --------------------------------------------------------------------------------
+
+class MyApplicationFilter(DatedFilterSet):
+    status = django_filters.ChoiceFilter(choices=ApplicationStatus.choices)
+
+    class Meta:
+        model = Application
+        fields = ["status"]
+
+
+SCREENING_STATES = [("valid", _("Valid")), ("expired", _("Expired")),
+                    ("none", _("None"))]
+
+
+class ApplicantFilter(DatedFilterSet):
+    """The programmer's applicants table. Works on `applications_with_screening` rows."""
+
+    status = django_filters.ChoiceFilter(choices=ApplicationStatus.choices)
+    call = django_filters.NumberFilter(field_name="call_id")
+    building = django_filters.CharFilter(field_name="building__slug")
+    discipline = django_filters.CharFilter(field_name="creative__discipline__slug")
+    stage = django_filters.ChoiceFilter(field_name="stage__code", choices=StageCode.choices)
+    screening = django_filters.ChoiceFilter(choices=SCREENING_STATES, method="filter_screening")
+
+    class Meta:
+        model = Application
+        fields = ["status", "call", "building", "discipline", "stage", "screening"]
+
+    def filter_screening(self, queryset, name, value: str):
+        if value == "valid":
+            return queryset.filter(screening_valid=True)
+        if value == "expired":
+            return queryset.filter(screening_valid=False, screening_any=True)
+        return queryset.filter(screening_any=False)

@@ -15,7 +15,12 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from broedplaats.models import (
+    ApplicantNote,
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
     Building,
+    Call,
     City,
     Offer,
     OfferStatus,
@@ -187,3 +192,104 @@ def screening_valid_on(*, creative, city: City, on: date) -> Screening | None:
 def offers_past_deadline(on: date) -> QuerySet[Offer]:
     """Open offers whose reply deadline passed before the date."""
     return Offer.objects.filter(status=OfferStatus.OPEN, reply_by__lt=on)
+
+
+# --- access scoping: what a user may see of allocation ----------------------------------------
+# Pages and API build on these: an object outside a user's scope is simply not in the queryset,
+# so asking for it gives 404 and never reveals that it exists. Superusers see everything.
+
+def _scoped(qs: QuerySet, user, **lookup) -> QuerySet:
+    """`qs` narrowed to `lookup` for an ordinary user; all of it for a superuser."""
+    if user is None or not user.is_authenticated:
+        return qs.none()
+    if user.is_superuser:
+        return qs
+    return qs.filter(**lookup)
+
+
+def applications_with_screening(on: date) -> QuerySet[Application]:
+    """Applications with who, where and what prefetched, and the applicant's screening state
+    on a date for the building's city: `screening_valid` and `screening_any` (booleans)."""
+    screenings = Screening.objects.filter(creative=OuterRef("creative"),
+                                          city=OuterRef("building__city"))
+    return (
+        Application.objects.select_related("creative__discipline", "building__city", "call",
+                                           "stage")
+        .prefetch_related("facilities")
+        .annotate(
+            screening_any=Exists(screenings),
+            screening_valid=Exists(screenings.filter(decided_on__lte=on, valid_until__gt=on)),
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def _with_history(qs: QuerySet[Application]) -> QuerySet[Application]:
+    return qs.prefetch_related(
+        Prefetch("events", queryset=ApplicationEvent.objects.select_related("by")),
+    )
+
+
+def applications_for_creative(user, *, on: date) -> QuerySet[Application]:
+    """The applications of the user's own creative, with their status history."""
+    return _with_history(_scoped(applications_with_screening(on), user, creative__user=user))
+
+
+def applications_for_programmer(user, *, on: date, notes: bool = False) -> QuerySet[Application]:
+    """Applications to the buildings the user programs, with history (and private notes).
+
+    Drafts stay the creative's own until submitted, so they are left out.
+    """
+    qs = _with_history(_scoped(applications_with_screening(on), user,
+                               building__programmers=user))
+    qs = qs.exclude(status=ApplicationStatus.DRAFT)
+    if notes:
+        qs = qs.prefetch_related(
+            Prefetch("notes", queryset=ApplicantNote.objects.select_related("author")))
+    return qs
+
+
+def calls_for_programmer(user) -> QuerySet[Call]:
+    """Calls of the buildings the user programs, with their spaces and criteria."""
+    return _scoped(
+        Call.objects.select_related("building__city").prefetch_related(
+            "spaces", "chains", "disciplines", "stages", "facilities"
+        ).order_by("-opens_on", "title", "id"),
+        user, building__programmers=user,
+    )
+
+
+def _offer_rows() -> QuerySet[Offer]:
+    return Offer.objects.select_related(
+        "space__building__city", "application__creative", "application__call"
+    ).order_by("-offered_on", "-id")
+
+
+def offers_for_creative(user) -> QuerySet[Offer]:
+    """Offers made on the user's own creative's applications."""
+    return _scoped(_offer_rows(), user, application__creative__user=user)
+
+
+def offers_for_programmer(user) -> QuerySet[Offer]:
+    """Offers of spaces in the buildings the user programs."""
+    return _scoped(_offer_rows(), user, space__building__programmers=user)
+
+
+def tenancies_for_programmer(user) -> QuerySet[Tenancy]:
+    """Tenancies of spaces in the buildings the user programs, newest start first."""
+    return _scoped(
+        Tenancy.objects.select_related("space__building__city", "creative").order_by(
+            "-start", "-id"),
+        user, space__building__programmers=user,
+    )
+
+
+def spaces_for_programmer(user) -> QuerySet[Space]:
+    """Spaces of the buildings the user programs (for choosing one in a call or an offer)."""
+    return _scoped(Space.objects.select_related("building"), user,
+                   building__programmers=user)
+
+
+def buildings_for_programmer(user) -> QuerySet[Building]:
+    """The buildings the user programs (all for a superuser)."""
+    return _scoped(Building.objects.select_related("city"), user, programmers=user)

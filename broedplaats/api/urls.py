@@ -9,6 +9,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from broedplaats.api.allocation_views import (
+    MyApplicationViewSet,
+    MyOfferViewSet,
+    ProgrammerApplicationViewSet,
+    ProgrammerCallViewSet,
+    ProgrammerOfferViewSet,
+    ProgrammerTenancyViewSet,
+)
 from broedplaats.api.views import BuildingViewSet, SpaceViewSet
 from chains.api.views import ChainViewSet, DisciplineViewSet, StageViewSet
 
@@ -20,6 +28,14 @@ router.register("spaces", SpaceViewSet, basename="space")
 router.register("chains", ChainViewSet, basename="chain")
 router.register("disciplines", DisciplineViewSet, basename="discipline")
 router.register("stages", StageViewSet, basename="stage")
+# Allocation: a creative's own rows under me/, a programmer's buildings' rows under programmer/.
+router.register("me/applications", MyApplicationViewSet, basename="my-application")
+router.register("me/offers", MyOfferViewSet, basename="my-offer")
+router.register("programmer/calls", ProgrammerCallViewSet, basename="programmer-call")
+router.register("programmer/applications", ProgrammerApplicationViewSet,
+                basename="programmer-application")
+router.register("programmer/offers", ProgrammerOfferViewSet, basename="programmer-offer")
+router.register("programmer/tenancies", ProgrammerTenancyViewSet, basename="programmer-tenancy")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -359,7 +359,10 @@ def test_anonymous_writes_are_refused(api):
 
 def test_the_api_root_lists_every_endpoint(api):
     response = api.get(reverse("api:api-root"))
-    assert set(response.json()) == {"buildings", "spaces", "chains", "disciplines", "stages"}
+    assert set(response.json()) == {
+        "buildings", "spaces", "chains", "disciplines", "stages", "me/applications", "me/offers",
+        "programmer/calls", "programmer/applications", "programmer/offers", "programmer/tenancies",
+    }
 
 
 def test_the_schema_describes_every_endpoint(api):

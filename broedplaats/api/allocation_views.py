@@ -1,0 +1,270 @@
+"""Allocation over the API: creatives' applications and offers, programmers' calls, applicants,
+screening, offers and tenancies.
+
+Every write calls the same service as the pages; the input serializer only checks types. A
+service's ValidationError becomes a 400 with the same field keys and messages
+(`service_errors`). Rows come from the scoping selectors, so another's object is a 404.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from broedplaats.api import allocation_serializers as io
+from broedplaats.api.views import DatedFilterBackend, DatedViewMixin
+from broedplaats.filters import ApplicantFilter, DatedFilterSet, MyApplicationFilter
+from broedplaats.permissions import IsCreative, IsProgrammer
+from broedplaats.selectors import (
+    applications_for_creative,
+    applications_for_programmer,
+    calls_for_programmer,
+    offers_for_creative,
+    offers_for_programmer,
+    tenancies_for_programmer,
+)
+from broedplaats.services import (
+    application_create,
+    application_submit,
+    application_transition,
+    application_withdraw,
+    call_create,
+    call_publish,
+    offer_accept,
+    offer_decline,
+    offer_make,
+    screening_record,
+    social_return_record,
+    tenancy_end,
+)
+from chains.models import Creative
+
+
+@contextmanager
+def service_errors() -> Iterator[None]:
+    """Turn a service's Django ValidationError into DRF's 400, keeping its keys and messages."""
+    try:
+        yield
+    except DjangoValidationError as error:
+        if hasattr(error, "error_dict"):
+            detail = {api_settings.NON_FIELD_ERRORS_KEY if key == NON_FIELD_ERRORS else key:
+                      messages for key, messages in error.message_dict.items()}
+        else:
+            detail = {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
+        raise ValidationError(detail) from error
+
+
+class AllocationFilterBackend(DatedFilterBackend):
+    """Also FilterSets made from `filterset_fields` take the view's day."""
+
+    filterset_base = DatedFilterSet
+
+
+class AllocationViewMixin(DatedViewMixin):
+    """Today's date for services, selectors, filters and serializers alike."""
+
+    filter_backends = [AllocationFilterBackend, OrderingFilter]
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "on": self.on}
+
+    def fresh(self, obj):
+        """The object read again through the scoped queryset, after a service changed it."""
+        return self.get_queryset().get(pk=obj.pk)
+
+    def render(self, obj, code=status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(self.fresh(obj)).data, status=code)
+
+    def parse(self, serializer_class, **kwargs) -> dict:
+        serializer = serializer_class(data=self.request.data, **kwargs)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+# --- creatives ---------------------------------------------------------------------------------
+
+class MyApplicationViewSet(AllocationViewMixin, mixins.ListModelMixin,
+                           mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """The user's own applications with their history; create a draft, submit, withdraw."""
+
+    permission_classes = [IsCreative]
+    serializer_class = io.ApplicationOutput
+    filterset_class = MyApplicationFilter
+    ordering_fields = ["created_at", "submitted_at", "status"]
+
+    def get_queryset(self):
+        return applications_for_creative(self.request.user, on=self.on)
+
+    def create(self, request, *args, **kwargs):
+        data = self.parse(io.ApplicationCreateInput)
+        creative = Creative.objects.filter(user=request.user).first()
+        if creative is None:
+            raise ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [
+                _("Make your creative profile first; then you can apply.")]})
+        with service_errors():
+            application = application_create(creative=creative, on=self.on, by=request.user,
+                                             **data)
+        return self.render(application, status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        application = self.get_object()
+        with service_errors():
+            application_submit(application=application, on=self.on, by=request.user)
+        return self.render(application)
+
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        application = self.get_object()
+        with service_errors():
+            application_withdraw(application=application, by=request.user)
+        return self.render(application)
+
+
+class MyOfferViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet):
+    """Offers on the user's own applications; accept or decline before the deadline."""
+
+    permission_classes = [IsCreative]
+    serializer_class = io.OfferOutput
+    filterset_fields = ["status"]
+    ordering_fields = ["offered_on", "reply_by"]
+
+    def get_queryset(self):
+        return offers_for_creative(self.request.user)
+
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        offer = self.get_object()
+        with service_errors():
+            offer_accept(offer=offer, on=self.on, by=request.user)
+        return self.render(offer)
+
+    @action(detail=True, methods=["post"])
+    def decline(self, request, pk=None):
+        offer = self.get_object()
+        with service_errors():
+            offer_decline(offer=offer, on=self.on, by=request.user)
+        return self.render(offer)
+
+
+# --- programmers -------------------------------------------------------------------------------
+
+class ProgrammerCallViewSet(AllocationViewMixin, mixins.ListModelMixin,
+                            mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Open calls of the user's buildings: list, create a draft, publish."""
+
+    permission_classes = [IsProgrammer]
+    serializer_class = io.CallOutput
+    filterset_fields = ["allocation_method"]
+    ordering_fields = ["opens_on", "closes_on", "title"]
+
+    def get_queryset(self):
+        return calls_for_programmer(self.request.user)
+
+    def create(self, request, *args, **kwargs):
+        data = self.parse(io.CallCreateInput, user=request.user)
+        with service_errors():
+            call = call_create(by=request.user, **data)
+        return self.render(call, status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def publish(self, request, pk=None):
+        call = self.get_object()
+        with service_errors():
+            call_publish(call=call, by=request.user)
+        return self.render(call)
+
+
+class ProgrammerApplicationViewSet(AllocationViewMixin, mixins.ListModelMixin,
+                                   mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Applicants of the user's buildings: filter, review, move, screen and offer."""
+
+    permission_classes = [IsProgrammer]
+    filterset_class = ApplicantFilter
+    ordering_fields = ["created_at", "submitted_at", "status"]
+
+    def get_queryset(self):
+        return applications_for_programmer(self.request.user, on=self.on,
+                                           notes=self.action != "list")
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return io.ProgrammerApplicationOutput
+        return io.ProgrammerApplicationDetailOutput
+
+    @action(detail=True, methods=["post"])
+    def transition(self, request, pk=None):
+        application = self.get_object()
+        data = self.parse(io.TransitionInput)
+        with service_errors():
+            application_transition(application=application, to=data["to"],
+                                   note=data.get("note", ""), by=request.user)
+        return self.render(application)
+
+    @action(detail=True, methods=["post"])
+    def screening(self, request, pk=None):
+        application = self.get_object()
+        data = self.parse(io.ScreeningInput)
+        with service_errors():
+            screening = screening_record(creative=application.creative,
+                                         city=application.building.city, on=self.on,
+                                         by=request.user, **data)
+        return Response(io.ScreeningOutput(screening).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def offer(self, request, pk=None):
+        application = self.get_object()
+        data = self.parse(io.OfferInput, user=request.user)
+        with service_errors():
+            offer = offer_make(application=application, on=self.on, by=request.user, **data)
+        return Response(io.OfferOutput(offer, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class ProgrammerOfferViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet):
+    """Offers of spaces in the user's buildings."""
+
+    permission_classes = [IsProgrammer]
+    serializer_class = io.OfferOutput
+    filterset_fields = ["status"]
+    ordering_fields = ["offered_on", "reply_by"]
+
+    def get_queryset(self):
+        return offers_for_programmer(self.request.user)
+
+
+class ProgrammerTenancyViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet):
+    """Tenancies of the user's buildings: end one, log its social return."""
+
+    permission_classes = [IsProgrammer]
+    serializer_class = io.TenancyOutput
+    filterset_fields = ["end_reason"]
+    ordering_fields = ["start", "planned_end"]
+
+    def get_queryset(self):
+        return tenancies_for_programmer(self.request.user)
+
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        tenancy = self.get_object()
+        data = self.parse(io.TenancyEndInput)
+        with service_errors():
+            tenancy_end(tenancy=tenancy, on=data["on"], reason=data["reason"], by=request.user)
+        return self.render(tenancy)
+
+    @action(detail=True, methods=["post"], url_path="social-return")
+    def social_return(self, request, pk=None):
+        tenancy = self.get_object()
+        data = self.parse(io.SocialReturnInput)
+        with service_errors():
+            activity = social_return_record(tenancy=tenancy, by=request.user, **data)
+        return Response(io.SocialReturnOutput(activity).data, status=status.HTTP_201_CREATED)
+
