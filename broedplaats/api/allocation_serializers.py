@@ -255,9 +255,16 @@ class OfferInput(ScopedInput):
         self.fields["space"].queryset = spaces_for_programmer(user)
 
 
+class NoteInput(serializers.Serializer):
+    text = serializers.CharField()
+
+
 class TenancyEndInput(serializers.Serializer):
     on = serializers.DateField()
     reason = serializers.ChoiceField(choices=EndReason.choices)
+    to_stage = StageCodeField(read_only=False, queryset=Stage.objects.all(), required=False,
+                              allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class SocialReturnInput(serializers.Serializer):

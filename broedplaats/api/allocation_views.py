@@ -32,6 +32,7 @@ from broedplaats.selectors import (
     tenancies_for_programmer,
 )
 from broedplaats.services import (
+    applicant_note_add,
     application_create,
     application_submit,
     application_transition,
@@ -210,6 +211,14 @@ class ProgrammerApplicationViewSet(AllocationViewMixin, mixins.ListModelMixin,
         return self.render(application)
 
     @action(detail=True, methods=["post"])
+    def notes(self, request, pk=None):
+        application = self.get_object()
+        data = self.parse(io.NoteInput)
+        with service_errors():
+            applicant_note_add(application=application, text=data["text"], by=request.user)
+        return self.render(application, code=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
     def screening(self, request, pk=None):
         application = self.get_object()
         data = self.parse(io.ScreeningInput)
@@ -257,7 +266,7 @@ class ProgrammerTenancyViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSe
         tenancy = self.get_object()
         data = self.parse(io.TenancyEndInput)
         with service_errors():
-            tenancy_end(tenancy=tenancy, on=data["on"], reason=data["reason"], by=request.user)
+            tenancy_end(tenancy=tenancy, by=request.user, **data)
         return self.render(tenancy)
 
     @action(detail=True, methods=["post"], url_path="social-return")

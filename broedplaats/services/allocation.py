@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from broedplaats.models import (
     APPLICATION_TRANSITIONS,
+    ApplicantNote,
     Application,
     ApplicationEvent,
     ApplicationStatus,
@@ -45,6 +46,7 @@ __all__ = [
     "application_transition",
     "application_submit",
     "application_withdraw",
+    "applicant_note_add",
     "screening_record",
     "offer_make",
     "offer_accept",
@@ -154,6 +156,15 @@ def application_withdraw(*, application: Application, by: User = None) -> Applic
             status=OfferStatus.WITHDRAWN, responded_at=timezone.now(), responded_by=by
         )
     return application
+
+
+@transaction.atomic
+def applicant_note_add(*, application: Application, text: str, by: User = None) -> ApplicantNote:
+    """A programmer's private note on an applicant; the creative never sees it."""
+    note = ApplicantNote(application=application, text=text.strip(), author=by)
+    note.full_clean()
+    note.save()
+    return note
 
 
 # --- screening ---------------------------------------------------------------------------------

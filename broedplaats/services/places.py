@@ -31,8 +31,8 @@ from broedplaats.selectors import (
     rent_cap_for,
     tenancies_overlapping,
 )
-from chains.models import Creative
-from chains.services import lock_rows
+from chains.models import Creative, Stage
+from chains.services import lock_rows, stage_move_record
 
 __all__ = [
     "add_months",
@@ -307,9 +307,13 @@ def tenancy_create(
 
 
 @transaction.atomic
-def tenancy_end(*, tenancy: Tenancy, on: date, reason: str,
-                by: AbstractBaseUser | None = None) -> Tenancy:
-    """End a running tenancy on a date (the space is free from that date) with a reason."""
+def tenancy_end(*, tenancy: Tenancy, on: date, reason: str, to_stage: Stage | None = None,
+                note: str = "", by: AbstractBaseUser | None = None) -> Tenancy:
+    """End a running tenancy on a date (the space is free from that date) with a reason.
+
+    Outflow to the market and "next stage" are stage moves too: they are recorded in the same
+    step (a next stage needs `to_stage`), so the history cannot miss them.
+    """
     # Lock first and read the stored end: a stale copy must not end a tenancy twice.
     lock_rows(Space.objects.filter(pk=tenancy.space_id))
     tenancy.actual_end = Tenancy.objects.values_list("actual_end", flat=True).get(pk=tenancy.pk)
@@ -326,10 +330,18 @@ def tenancy_end(*, tenancy: Tenancy, on: date, reason: str,
         pk=tenancy.pk
     ).exists():
         raise ValidationError({"actual_end": overlap_message()})
+    if reason == EndReason.NEXT_STAGE and to_stage is None:
+        raise ValidationError({"to_stage": _("Choose the stage the creative moves on to.")})
     tenancy.actual_end = on
     tenancy.end_reason = reason
     tenancy.ended_by = by
     tenancy.ended_at = timezone.now()
     tenancy.full_clean()
     tenancy.save()
+    if reason in (EndReason.OUTFLOW_TO_MARKET, EndReason.NEXT_STAGE):
+        stage_move_record(
+            creative=tenancy.creative, on=on, building=tenancy.space.building, note=note, by=by,
+            to_stage=to_stage if reason == EndReason.NEXT_STAGE else None,
+            to_market=reason == EndReason.OUTFLOW_TO_MARKET,
+        )
     return tenancy

@@ -192,6 +192,25 @@ def test_programmer_ends_a_tenancy_and_logs_social_return(place, today):
     assert response.status_code == 200, response.json()
     assert response.json()["actual_end"] == today.isoformat()
     assert response.json()["end_reason"] == "outflow_to_market"
+    assert tenancy.creative.stage_moves.get().to_market
+
+
+def test_ending_for_the_next_stage_over_the_api_records_the_move(place, today):
+    tenancy = TenancyFactory(space=place["spaces"][0], start=today - timedelta(days=60),
+                             planned_end=today + timedelta(days=300))
+    programmer = client_for(place["programmer"])
+    response = programmer.post(url("programmer-tenancy-end", tenancy.pk),
+                               {"on": today, "reason": "next_stage"}, format="json")
+    assert response.status_code == 400
+    assert response.json() == {"to_stage": ["Choose the stage the creative moves on to."]}
+    response = programmer.post(url("programmer-tenancy-end", tenancy.pk),
+                               {"on": today, "reason": "next_stage", "to_stage": "distribution",
+                                "note": "Eigen showroom"}, format="json")
+    assert response.status_code == 200, response.json()
+    move = tenancy.creative.stage_moves.get()
+    assert (move.to_stage.code, move.note, move.recorded_by) == (
+        "distribution", "Eigen showroom", place["programmer"]
+    )
 
 
 def test_open_offer_past_its_deadline_reads_as_expired(place, today):
@@ -426,6 +445,25 @@ def test_programmer_does_not_see_drafts_nor_do_creatives_see_private_notes(place
                                                        draft.pk))
     assert response.status_code == 404
     assert "notes" not in client_for(owner).get(url("my-application-detail", draft.pk)).json()
+
+
+def test_programmer_adds_a_private_note_the_creative_never_sees(place, today):
+    owner = creative_user()
+    application = submitted(place, owner.creative, today)
+    response = client_for(place["programmer"]).post(
+        url("programmer-application-notes", application.pk), {"text": "Sterk portfolio"},
+        format="json")
+    assert response.status_code == 201, response.json()
+    assert [n["text"] for n in response.json()["notes"]] == ["Sterk portfolio"]
+    assert "Sterk portfolio" not in client_for(owner).get(
+        url("my-application-detail", application.pk)).content.decode()
+
+
+def test_an_empty_note_is_refused(place, today):
+    application = submitted(place, creative_user().creative, today)
+    response = client_for(place["programmer"]).post(
+        url("programmer-application-notes", application.pk), {"text": ""}, format="json")
+    assert response.status_code == 400 and "text" in response.json()
 
 
 # --- query counts, pagination and filters ----------------------------------------------------

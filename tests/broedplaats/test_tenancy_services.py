@@ -14,8 +14,10 @@ from tests.factories import (
     CreativeFactory,
     PolicyFactory,
     SpaceFactory,
+    StageMoveFactory,
     TenancyFactory,
     UserFactory,
+    stage,
 )
 
 pytestmark = pytest.mark.django_db
@@ -370,7 +372,8 @@ def test_creative_with_a_later_tenancy_is_refused_one_running_into_it(space):
 def test_creative_may_take_a_new_tenancy_when_the_old_one_ends(space):
     creative = CreativeFactory()
     first = tenancy_create(space=space, creative=creative, start=date(2025, 1, 1))
-    tenancy_end(tenancy=first, on=date(2025, 6, 1), reason=EndReason.NEXT_STAGE)
+    tenancy_end(tenancy=first, on=date(2025, 6, 1), reason=EndReason.NEXT_STAGE,
+                to_stage=stage("making"))
     second = tenancy_create(space=SpaceFactory(building=space.building), creative=creative,
                             start=date(2025, 6, 1))
     assert second.pk
@@ -491,13 +494,15 @@ def test_ending_past_the_planned_end_of_a_free_space_is_allowed(running):
 
 
 def test_space_is_free_from_the_end_date(running):
-    tenancy_end(tenancy=running, on=date(2025, 9, 1), reason=EndReason.NEXT_STAGE)
+    tenancy_end(tenancy=running, on=date(2025, 9, 1), reason=EndReason.NEXT_STAGE,
+                to_stage=stage("making"))
     assert not space_is_free(space=running.space, on=date(2025, 8, 31))
     assert space_is_free(space=running.space, on=date(2025, 9, 1))
 
 
 def test_ended_tenancy_is_no_longer_running_from_the_end_date(running):
-    tenancy_end(tenancy=running, on=date(2025, 9, 1), reason=EndReason.NEXT_STAGE)
+    tenancy_end(tenancy=running, on=date(2025, 9, 1), reason=EndReason.NEXT_STAGE,
+                to_stage=stage("making"))
     assert list(tenancies_running(date(2025, 8, 31))) == [running]
     assert not tenancies_running(date(2025, 9, 1)).exists()
 
@@ -523,3 +528,41 @@ def test_changing_a_tenancy_to_a_creative_who_already_rents_is_refused(space):
     with pytest.raises(ValidationError) as error:
         tenancy_save(tenancy)
     assert "already holds 1" in error.value.message_dict["creative"][0]
+
+
+def test_ending_with_outflow_records_the_move_to_the_market(space):
+    creative = CreativeFactory()
+    tenancy = tenancy_create(space=space, creative=creative, start=date(2025, 1, 1))
+    tenancy_end(tenancy=tenancy, on=date(2025, 6, 1), reason=EndReason.OUTFLOW_TO_MARKET)
+    (move,) = creative.stage_moves.all()
+    assert (move.to_market, move.moved_on, move.building) == (
+        True, date(2025, 6, 1), space.building
+    )
+
+
+def test_ending_with_next_stage_records_the_move(space):
+    creative = CreativeFactory()
+    tenancy = tenancy_create(space=space, creative=creative, start=date(2025, 1, 1))
+    tenancy_end(tenancy=tenancy, on=date(2025, 6, 1), reason=EndReason.NEXT_STAGE,
+                to_stage=stage("distribution"), note="Eigen winkel")
+    (move,) = creative.stage_moves.all()
+    assert (move.to_stage, move.note) == (stage("distribution"), "Eigen winkel")
+
+
+def test_ending_with_next_stage_without_a_stage_is_refused_and_changes_nothing(space):
+    tenancy = tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1))
+    with pytest.raises(ValidationError) as error:
+        tenancy_end(tenancy=tenancy, on=date(2025, 6, 1), reason=EndReason.NEXT_STAGE)
+    assert error.value.message_dict == {"to_stage": ["Choose the stage the creative moves on to."]}
+    tenancy.refresh_from_db()
+    assert tenancy.actual_end is None
+
+
+def test_ending_with_a_move_the_history_refuses_stores_nothing(space):
+    creative = CreativeFactory()
+    tenancy = tenancy_create(space=space, creative=creative, start=date(2025, 1, 1))
+    StageMoveFactory(creative=creative, to_stage=stage("making"), moved_on=date(2025, 8, 1))
+    with pytest.raises(ValidationError):
+        tenancy_end(tenancy=tenancy, on=date(2025, 6, 1), reason=EndReason.OUTFLOW_TO_MARKET)
+    tenancy.refresh_from_db()
+    assert tenancy.actual_end is None and creative.stage_moves.count() == 1
