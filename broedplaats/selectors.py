@@ -3,14 +3,20 @@
 from datetime import date
 
 from django.db.models import (
+    Case,
+    CharField,
     Count,
     Exists,
     F,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
+    Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 
@@ -293,3 +299,69 @@ def spaces_for_programmer(user) -> QuerySet[Space]:
 def buildings_for_programmer(user) -> QuerySet[Building]:
     """The buildings the user programs (all for a superuser)."""
     return _scoped(Building.objects.select_related("city"), user, programmers=user)
+
+
+# --- creatives' pages: public open calls, own applications with list position, own offers ------
+
+def calls_open(on: date) -> QuerySet[Call]:
+    """Published calls open on a date, with their building and how many spaces they offer."""
+    return (
+        Call.objects.filter(published_at__isnull=False, opens_on__lte=on, closes_on__gte=on)
+        .select_related("building__city")
+        .annotate(space_count=Count("spaces", distinct=True))
+        .order_by("closes_on", "title", "id")
+    )
+
+
+def calls_published() -> QuerySet[Call]:
+    """Published calls (open or not) with their building, spaces and criteria."""
+    return (
+        Call.objects.filter(published_at__isnull=False, building__archived=False)
+        .select_related("building__city")
+        .prefetch_related(
+            Prefetch("spaces", queryset=Space.objects.filter(archived=False).order_by("code")),
+            "chains", "disciplines", "stages", "facilities",
+        )
+    )
+
+
+def applications_for_creative_with_position(user, *, on: date) -> QuerySet[Application]:
+    """The user's own applications with history and `list_position`: for an active
+    submitted candidate-list application, 1 + how many active submitted applications on the
+    same building's list were submitted earlier (None otherwise)."""
+    from broedplaats.models import ACTIVE_APPLICATION_STATUSES
+
+    waiting = sorted(ACTIVE_APPLICATION_STATUSES - {ApplicationStatus.DRAFT})
+    earlier = (
+        Application.objects.filter(
+            building=OuterRef("building"), call__isnull=True, status__in=waiting,
+            submitted_at__lt=OuterRef("submitted_at"),
+        )
+        .order_by()
+        .values("building")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        applications_for_creative(user, on=on)
+        .annotate(
+            list_position=Case(
+                When(call__isnull=True, status__in=waiting, submitted_at__isnull=False,
+                     then=Coalesce(Subquery(earlier, output_field=IntegerField()), 0) + 1),
+                default=None,
+                output_field=IntegerField(),
+            )
+        )
+    )
+
+
+def offers_for_creative_on(user, *, on: date) -> QuerySet[Offer]:
+    """The user's own offers; `effective_status` shows an open offer past its deadline as
+    expired (lazily, on read) before `offers_expire` has run."""
+    return offers_for_creative(user).annotate(
+        effective_status=Case(
+            When(status=OfferStatus.OPEN, reply_by__lt=on, then=Value(OfferStatus.EXPIRED.value)),
+            default=F("status"),
+            output_field=CharField(),
+        )
+    )

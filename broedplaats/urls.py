@@ -14,6 +14,8 @@ urlpatterns = [
     path("home/programmer/", views.programmer_home, name="programmer-home"),
     path("home/bureau/", views.bureau_home, name="bureau-home"),
     path("creatives/", include("chains.urls")),
+    path("", include("broedplaats.urls_creative")),  # /calls/ and /me/
+    path("programmer/", include("broedplaats.urls_programmer")),
     path("accounts/login/",
          auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -289,3 +289,16 @@ def test_programmer_home_query_count_does_not_grow_with_buildings(
     with django_assert_max_num_queries(len(few.captured_queries)):
         response = client.get(reverse("programmer-home"))
     assert len(response.context["buildings"]) == 22
+
+
+def test_building_page_invites_creatives_onto_the_candidate_list(client):
+    building = BuildingFactory()
+    client.force_login(UserFactory(roles=[CREATIVE]))
+    html = client.get(building.get_absolute_url()).content.decode()
+    assert f"/me/applications/new/?building={building.slug}" in html
+
+
+def test_building_page_shows_no_candidate_list_link_to_visitors(client):
+    building = BuildingFactory()
+    html = client.get(building.get_absolute_url()).content.decode()
+    assert "/me/applications/new/" not in html

@@ -1,0 +1,73 @@
+"""Forms of the pages. They parse and check types only; the services hold the rules."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from broedplaats.models import ApplicationStatus, EndReason
+from chains.models import Stage
+
+# The moves a programmer makes by hand on the applicant page; offers and screening have their
+# own forms, and the creative's moves (submit, withdraw, accept, decline) are not theirs.
+PROGRAMMER_TRANSITIONS = (
+    ApplicationStatus.SCREENING,
+    ApplicationStatus.ELIGIBLE,
+    ApplicationStatus.INELIGIBLE,
+    ApplicationStatus.SHORTLISTED,
+)
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ProgrammerNoteForm(forms.Form):
+    text = forms.CharField(label=_("Private note"), widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ProgrammerScreeningForm(forms.Form):
+    professional_practice = forms.BooleanField(
+        label=_("Professional practice and output in the last year"), required=False)
+    income_within_limit = forms.BooleanField(
+        label=_("Taxable income at most the policy limit"), required=False)
+    reasons = forms.CharField(label=_("Reasons"), required=False,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ProgrammerTransitionForm(forms.Form):
+    to = forms.ChoiceField(
+        label=_("New status"),
+        choices=[(status.value, status.label) for status in PROGRAMMER_TRANSITIONS])
+    note = forms.CharField(label=_("Note"), required=False)
+
+
+class ProgrammerOfferForm(forms.Form):
+    space = forms.ModelChoiceField(label=_("Space"), queryset=None)
+    start = forms.DateField(label=_("Tenancy starts"), widget=DateInput)
+    reply_by = forms.DateField(label=_("Reply by"), widget=DateInput)
+
+    def __init__(self, *args, spaces, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["space"].queryset = spaces
+
+
+class ProgrammerTenancyEndForm(forms.Form):
+    """End a tenancy. `stages` is read once by the view: a timeline shows one form per running
+    tenancy, and a ModelChoiceField would query the stages for each of them."""
+
+    on = forms.DateField(label=_("End date"), widget=DateInput,
+                         help_text=_("The space is free again from this day."))
+    reason = forms.ChoiceField(label=_("End reason"), choices=EndReason.choices)
+    to_stage = forms.TypedChoiceField(label=_("Next stage"), required=False, coerce=int,
+                                      empty_value=None,
+                                      help_text=_("Only for “next stage”."))
+    note = forms.CharField(label=_("Note"), required=False)
+
+    def __init__(self, *args, stages: list[Stage], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stages = {stage.pk: stage for stage in stages}
+        self.fields["to_stage"].choices = [("", "---------")] + [
+            (stage.pk, str(stage)) for stage in stages]
+
+    def clean_to_stage(self) -> Stage | None:
+        pk = self.cleaned_data.get("to_stage")
+        return self.stages.get(pk) if pk is not None else None

@@ -1,0 +1,244 @@
+"""Programmers' pages: the applicants table, an applicant's page with notes, screening,
+status moves and offers, and a building's tenancy timeline with ending a tenancy.
+
+Thin: forms parse, services write, the scoping selectors read. An object outside the
+programmer's buildings is not in their querysets, so asking for it gives 404.
+"""
+
+from collections import defaultdict
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from broedplaats import selectors
+from broedplaats.filters import ApplicantFilter
+from broedplaats.forms import (
+    ProgrammerNoteForm,
+    ProgrammerOfferForm,
+    ProgrammerScreeningForm,
+    ProgrammerTenancyEndForm,
+    ProgrammerTransitionForm,
+)
+from broedplaats.models import Application
+from broedplaats.roles import roles_of
+from broedplaats.services import (
+    applicant_note_add,
+    application_transition,
+    offer_make,
+    screening_record,
+    tenancy_end,
+)
+from chains.forms import add_service_errors
+from chains.selectors import discipline_list, portfolio_of, stage_list
+
+APPLICANTS_PER_PAGE = 50
+APPLICANT_ORDERINGS = {"submitted_at": ("submitted_at", "id"),
+                       "-submitted_at": ("-submitted_at", "-id")}
+
+
+def _require_programmer(request) -> None:
+    roles = roles_of(request.user)
+    if not (roles.programmer or roles.admin):
+        raise PermissionDenied
+
+
+# --- applicants --------------------------------------------------------------------------------
+
+@login_required
+def applicant_list(request):
+    """Applicants of the programmer's buildings: filters, ordering by submission, 50 a page."""
+    _require_programmer(request)
+    today = timezone.localdate()
+    ordering = request.GET.get("order", "submitted_at")
+    if ordering not in APPLICANT_ORDERINGS:
+        ordering = "submitted_at"
+    # The table shows no history or facilities: drop those prefetches for a lean list.
+    rows = (selectors.applications_for_programmer(request.user, on=today)
+            .prefetch_related(None).order_by(*APPLICANT_ORDERINGS[ordering]))
+    filterset = ApplicantFilter(request.GET or None, queryset=rows, request=request, on=today)
+    _filter_choices(filterset.form, request.user)
+    page = Paginator(filterset.qs, APPLICANTS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"filter": filterset, "page": page, "query": query.urlencode(),
+               "ordering": ordering, "today": today}
+    template = (
+        "broedplaats/programmer/_applicant_results.html"
+        if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted")
+        and not request.headers.get("HX-History-Restore-Request")
+        else "broedplaats/programmer/applicant_list.html"
+    )
+    return render(request, template, context)
+
+
+def _filter_choices(form, user) -> None:
+    """Offer the programmer's own calls, buildings and the disciplines as choices, not as ids
+    and slugs to type in (the filter itself still takes the id or slug)."""
+    any_ = [("", _("Any"))]
+    calls = selectors.calls_for_programmer(user).prefetch_related(None)
+    form.fields["call"].widget = forms.Select(
+        choices=any_ + [(pk, title) for pk, title in calls.values_list("pk", "title")])
+    buildings = selectors.buildings_for_programmer(user).order_by("name")
+    form.fields["building"].widget = forms.Select(
+        choices=any_ + list(buildings.values_list("slug", "name")))
+    form.fields["discipline"].widget = forms.Select(
+        choices=any_ + [(d.slug, str(d)) for d in discipline_list()])
+    for name, label in (("status", _("Status")), ("call", _("Call")),
+                        ("building", _("Building")), ("discipline", _("Discipline")),
+                        ("stage", _("Stage")), ("screening", _("Screening"))):
+        form.fields[name].label = label
+
+
+def _application(request, pk: int) -> Application:
+    _require_programmer(request)
+    today = timezone.localdate()
+    return get_object_or_404(
+        selectors.applications_for_programmer(request.user, on=today, notes=True), pk=pk)
+
+
+def _offer_spaces(request, application: Application):
+    """Active spaces the application can be offered: its building's, and its call's if any."""
+    spaces = selectors.spaces_for_programmer(request.user).filter(
+        building=application.building_id, archived=False).order_by("code")
+    if application.call_id:
+        spaces = spaces.filter(calls=application.call_id)
+    return spaces
+
+
+def _render_applicant(request, application: Application, status: int = 200, **forms):
+    today = timezone.localdate()
+    context = {
+        "application": application,
+        "today": today,
+        "images": list(portfolio_of(creative=application.creative)),
+        "offers": list(selectors.offers_for_programmer(request.user).filter(
+            application=application)),
+        "note_form": forms.get("note_form") or ProgrammerNoteForm(),
+        "screening_form": forms.get("screening_form") or ProgrammerScreeningForm(),
+        "transition_form": forms.get("transition_form") or ProgrammerTransitionForm(),
+        "offer_form": forms.get("offer_form") or ProgrammerOfferForm(
+            spaces=_offer_spaces(request, application)),
+    }
+    return render(request, "broedplaats/programmer/applicant_detail.html", context,
+                  status=status)
+
+
+@login_required
+def applicant_detail(request, pk: int):
+    """One applicant: profile, portfolio, wishes, motivation, history, notes and actions."""
+    return _render_applicant(request, _application(request, pk))
+
+
+def _post(request, pk: int, form, form_name: str, write, done: str):
+    """Run a service with a valid form; show its refusal on the form, else back to the page."""
+    application = _application(request, pk)
+    if form.is_valid():
+        try:
+            write(application, form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect("programmer-applicant-detail", pk=application.pk)
+    application = _application(request, pk)  # read again: the refused service may have touched it
+    return _render_applicant(request, application, status=400, **{form_name: form})
+
+
+@login_required
+@require_POST
+def applicant_note(request, pk: int):
+    def write(application, data):
+        applicant_note_add(application=application, text=data["text"], by=request.user)
+    return _post(request, pk, ProgrammerNoteForm(request.POST), "note_form", write,
+                 _("The note is saved."))
+
+
+@login_required
+@require_POST
+def applicant_screening(request, pk: int):
+    def write(application, data):
+        screening_record(creative=application.creative, city=application.building.city,
+                         on=timezone.localdate(), by=request.user, **data)
+    return _post(request, pk, ProgrammerScreeningForm(request.POST), "screening_form", write,
+                 _("The screening is recorded."))
+
+
+@login_required
+@require_POST
+def applicant_transition(request, pk: int):
+    def write(application, data):
+        application_transition(application=application, to=data["to"], note=data["note"],
+                               by=request.user)
+    return _post(request, pk, ProgrammerTransitionForm(request.POST), "transition_form", write,
+                 _("The status is changed."))
+
+
+@login_required
+@require_POST
+def applicant_offer(request, pk: int):
+    application = _application(request, pk)
+    form = ProgrammerOfferForm(request.POST, spaces=_offer_spaces(request, application))
+
+    def write(application, data):
+        offer_make(application=application, on=timezone.localdate(), by=request.user, **data)
+    return _post(request, pk, form, "offer_form", write, _("The offer is made."))
+
+
+# --- tenancies ---------------------------------------------------------------------------------
+
+def _render_timeline(request, building, status: int = 200, failed=None):
+    """Spaces of the building, each with its tenancies in order; running ones get an end form."""
+    today = timezone.localdate()
+    spaces = list(selectors.spaces_for_programmer(request.user).filter(building=building)
+                  .order_by("archived", "code"))
+    tenancies = selectors.tenancies_for_programmer(request.user).filter(
+        space__building=building).order_by("space__code", "start", "id")
+    stages = list(stage_list())
+    by_space = defaultdict(list)
+    for tenancy in tenancies:
+        if tenancy.actual_end is None:
+            tenancy.end_form = (failed[1] if failed and failed[0] == tenancy.pk
+                                else ProgrammerTenancyEndForm(prefix=f"end-{tenancy.pk}",
+                                                              initial={"on": today},
+                                                              stages=stages))
+        tenancy.running = tenancy.start <= today < tenancy.end
+        by_space[tenancy.space_id].append(tenancy)
+    rows = [{"space": space, "tenancies": by_space.get(space.pk, [])} for space in spaces]
+    return render(request, "broedplaats/programmer/tenancy_timeline.html",
+                  {"building": building, "rows": rows, "today": today}, status=status)
+
+
+@login_required
+def tenancy_timeline(request, slug: str):
+    """Who rents which space of a building, from when until when."""
+    _require_programmer(request)
+    building = get_object_or_404(selectors.buildings_for_programmer(request.user), slug=slug)
+    return _render_timeline(request, building)
+
+
+@login_required
+@require_POST
+def tenancy_end_view(request, pk: int):
+    """End a running tenancy; outflow or next stage records the stage move in the same step."""
+    _require_programmer(request)
+    tenancy = get_object_or_404(selectors.tenancies_for_programmer(request.user), pk=pk)
+    building = tenancy.space.building
+    form = ProgrammerTenancyEndForm(request.POST, prefix=f"end-{tenancy.pk}",
+                                    stages=list(stage_list()))
+    if form.is_valid():
+        try:
+            tenancy_end(tenancy=tenancy, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The tenancy of %(creative)s is ended.")
+                             % {"creative": tenancy.creative})
+            return redirect("programmer-tenancies", slug=building.slug)
+    return _render_timeline(request, building, status=400, failed=(tenancy.pk, form))
