@@ -65,25 +65,33 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import reset_queries, transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.text import slugify
 
-from broedplaats import roles
+from broedplaats import notifications, roles
 from broedplaats.models import (
+    ApplicantNote,
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
     Building,
+    Call,
     City,
     ClusterType,
     EndReason,
     Facility,
     FacilityCode,
+    Offer,
     OperatorKind,
     Policy,
     PolicyRentCap,
+    Screening,
     Space,
     SpaceKind,
     Tenancy,
 )
-from broedplaats.services import add_months, policy_create
+from broedplaats.services import add_months, allocation, policy_create
 from chains.models import Chain, ChainStage, Creative, CreativeKind, Discipline, Stage, StageCode, StageMove
 
 DEMO_PASSWORD = "demo-broedplaats"
@@ -1235,6 +1243,93 @@ def _write_unit(plan: _Unit, refs: _Refs, writer: _Writer) -> None:
         ))
 
 
+# Applications on the demo calls, in call order: the status each ends in (one gets an offer).
+_APPLICATION_OUTCOMES = (
+    (ApplicationStatus.SUBMITTED, ApplicationStatus.ELIGIBLE, ApplicationStatus.OFFERED,
+     ApplicationStatus.INELIGIBLE),
+    (ApplicationStatus.SUBMITTED, ApplicationStatus.SHORTLISTED, ApplicationStatus.ELIGIBLE),
+    (ApplicationStatus.SUBMITTED, ApplicationStatus.INELIGIBLE, ApplicationStatus.SHORTLISTED),
+    (ApplicationStatus.SUBMITTED, ApplicationStatus.ELIGIBLE),
+)
+_MOTIVATIONS = (
+    "Ik zoek een vaste werkplek om mijn praktijk verder uit te bouwen.",
+    "Wij werken nu vanuit huis en willen graag tussen andere makers zitten.",
+    "Voor mijn nieuwe project heb ik meer ruimte en een plek om te presenteren nodig.",
+    "Ik sta al een tijd op de wachtlijst en zou graag in dit gebouw beginnen.",
+)
+
+
+def _free_spaces(building_id: int, today: date) -> list[Space]:
+    """Active spaces of a building let to no one on `today` and later (no tenancy starts later)."""
+    taken = Tenancy.objects.annotate(ends=Coalesce("actual_end", "planned_end")).filter(
+        space__building_id=building_id, ends__gt=today).values("space_id")
+    return list(Space.objects.filter(building_id=building_id, archived=False)
+                .exclude(pk__in=taken).order_by("code"))
+
+
+def _open_calls(plan: _Unit, refs: _Refs, programmer, linked: Creative | None,
+                rng: random.Random, today: date) -> None:
+    """Published open calls of unit 0 (one per building of the demo programmer, one in Rotterdam)
+    and a handful of applications to them in varied states, all through the services (few rows).
+    Applicants are waiting creatives of the building's city, never the demo creative's. The
+    services' mails are not sent: the demo addresses are made up."""
+    buildings = [b for b in plan.buildings if b.pk in refs.programmer_buildings]
+    buildings += [b for b in plan.buildings if b.city.slug == "rotterdam"][:1]
+    waiting = {}
+    for c in plan.creatives:
+        if c.tenancy is None and c.active and not c.archived and c.seeks and c.stage in refs.stages \
+                and (linked is None or c.pk != linked.pk):
+            waiting.setdefault(c.city.slug, []).append(c)
+    with notifications.muted():
+        for b, outcomes in zip(buildings, _APPLICATION_OUTCOMES, strict=False):
+            free = _free_spaces(b.pk, today)
+            if len(free) < 2:
+                continue
+            offered = sorted(rng.sample(free, min(len(free), rng.randint(2, 4))),
+                             key=lambda space: space.code)
+            by = programmer if b.pk in refs.programmer_buildings else None
+            stage_ids = sorted(set(Space.stages.through.objects.filter(
+                space__in=offered).values_list("stage_id", flat=True)))
+            call = allocation.call_create(
+                building=Building.objects.get(pk=b.pk), spaces=offered,
+                chains=[refs.chains[slug] for slug in b.chains], stages=stage_ids,
+                title=f"Open oproep: {len(offered)} ruimtes in {b.name}",
+                text=(f"{b.name} zoekt makers voor {len(offered)} vrijgekomen ruimtes "
+                      f"({', '.join(space.code for space in offered)}). Reageer vóór "
+                      f"{(today + timedelta(weeks=3)).isoformat()}; de ruimtes worden verloot "
+                      "onder de geschikte aanmelders."),
+                opens_on=today - timedelta(weeks=1), closes_on=today + timedelta(weeks=3), by=by)
+            allocation.call_publish(call=call, by=by)
+            pool = waiting.get(b.city.slug, [])
+            for outcome, applicant in zip(outcomes, rng.sample(pool, min(len(pool), len(outcomes))),
+                                          strict=False):
+                _apply(call, applicant, outcome, offered[0], refs, by, rng, today)
+                pool.remove(applicant)
+
+
+def _apply(call: Call, applicant: _Creative, outcome: str, space: Space, refs: _Refs, by,
+           rng: random.Random, today: date) -> None:
+    creative = Creative.objects.get(pk=applicant.pk)
+    application = allocation.application_create(
+        creative=creative, call=call, on=today, by=creative.user,
+        stage_id=refs.stages[applicant.stage], motivation=rng.choice(_MOTIVATIONS))
+    allocation.application_submit(application=application, on=today, by=creative.user)
+    if outcome == ApplicationStatus.SUBMITTED:
+        return
+    eligible = outcome != ApplicationStatus.INELIGIBLE
+    allocation.screening_record(
+        creative=creative, city=call.building.city, on=today, professional_practice=True,
+        income_within_limit=eligible, by=by,
+        reasons="" if eligible else "Inkomen boven de grens van het beleid.")
+    application.refresh_from_db()
+    if outcome == ApplicationStatus.SHORTLISTED:
+        allocation.application_transition(application=application, to=outcome, by=by)
+    elif outcome == ApplicationStatus.OFFERED:
+        allocation.offer_make(application=application, space=space, on=today,
+                              start=today + timedelta(weeks=2),
+                              reply_by=today + timedelta(weeks=1), by=by)
+
+
 # --- reference rows, users, public entry points --------------------------------------------------
 
 def _reference_data(*, extra_cities: bool) -> _Refs:
@@ -1348,6 +1443,11 @@ def demo_counts() -> dict[str, int]:
         "creatives": Creative.objects.count(),
         "stage moves": StageMove.objects.count(),
         "tenancies": Tenancy.objects.count(),
+        "open calls": Call.objects.count(),
+        "applications": Application.objects.count(),
+        "application status changes": ApplicationEvent.objects.count(),
+        "screenings": Screening.objects.count(),
+        "offers": Offer.objects.count(),
         "users": get_user_model().objects.count(),
     }
 
@@ -1388,10 +1488,13 @@ def demo_build(*, seed: int = DEFAULT_SEED, scale: int = 1, today: date,
         if unit == 0:
             writer.flush()
             linked = _link_creative_user(plan, refs, users["creative"])
+            first_plan = plan
         if progress and scale > 1 and ((unit + 1) % 10 == 0 or unit + 1 == scale):
             progress(f"  {unit + 1}/{scale} units planned and written "
                      f"({perf_counter() - started:.0f} s)")
     writer.flush()
+    _open_calls(first_plan, refs, users["programmer"], linked, random.Random(seed * 1_000_003 - 1),
+                today)
     return DemoSummary(counts=demo_counts(), seconds=perf_counter() - started,
                        creative_login=linked.name if linked else "", kept_users=kept)
 
@@ -1401,6 +1504,15 @@ def demo_flush() -> None:
     """Delete the demo data (everything in the tables the demo fills, and the demo users but
     "admin"), children first because most foreign keys PROTECT. Stages, facilities and groups
     stay: the migrations own them."""
+    Offer.objects.all().delete()
+    ApplicationEvent.objects.all().delete()
+    ApplicantNote.objects.all().delete()
+    Application.facilities.through.objects.all().delete()
+    Application.objects.all().delete()
+    Screening.objects.all().delete()
+    for relation in (Call.spaces, Call.chains, Call.disciplines, Call.stages, Call.facilities):
+        relation.through.objects.all().delete()
+    Call.objects.all().delete()
     Tenancy.objects.all().delete()
     StageMove.objects.all().delete()
     Space.facilities.through.objects.all().delete()

@@ -5,6 +5,9 @@ Services call `notify_*` inside their transaction; each mail is handed to
 the default language (Dutch); the backend is the console in development, SMTP by EMAIL_URL.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -17,8 +20,21 @@ from broedplaats.models import Application, Offer, OfferStatus
 from broedplaats.selectors import tenancies_running
 from chains.models import Creative
 
+_muted: ContextVar[bool] = ContextVar("notifications_muted", default=False)
+
 OFFER_REMINDER_DAYS = 2
 TENANCY_ENDING_DAYS = 90
+
+
+@contextmanager
+def muted() -> Iterator[None]:
+    """No mails from the services inside this block (e.g. seeding demo data with made-up
+    addresses)."""
+    token = _muted.set(True)
+    try:
+        yield
+    finally:
+        _muted.reset(token)
 
 
 def _address(creative: Creative) -> str:
@@ -28,7 +44,7 @@ def _address(creative: Creative) -> str:
 def _send(creative: Creative, template: str, context: dict) -> None:
     """Queue one mail to a creative for after the commit; nothing when they have no address."""
     address = _address(creative)
-    if not address:
+    if not address or _muted.get():
         return
 
     def send():

@@ -111,3 +111,12 @@ def test_reminders_for_offers_expiring_and_tenancies_ending(call, mailoutbox,
     assert sorted(mail.to[0] for mail in mailoutbox) == ["anna@example.org", "bo@example.org"]
     with django_capture_on_commit_callbacks(execute=True):
         assert send_reminders(on=date(2026, 3, 3)) == {"offers": 0, "tenancies": 0}
+
+
+def test_muted_block_sends_nothing(call, mailoutbox, django_capture_on_commit_callbacks):
+    from broedplaats.notifications import muted
+
+    application = _application(call)
+    with django_capture_on_commit_callbacks(execute=True), muted():
+        application_submit(application=application, on=TODAY)
+    assert mailoutbox == []

@@ -19,19 +19,27 @@ from django.db.models.functions import Coalesce
 from django.test import override_settings
 
 from broedplaats import roles
+from broedplaats.demo import demo_flush
 from broedplaats.models import (
+    Application,
+    ApplicationStatus,
     Building,
+    Call,
     City,
     ClusterType,
     EndReason,
+    Offer,
+    OfferStatus,
     OperatorKind,
     Policy,
+    Screening,
     Space,
     SpaceKind,
     Tenancy,
 )
 from broedplaats.selectors import spaces_with_occupancy, tenancies_running
 from broedplaats.services import add_months
+from broedplaats.services.allocation import application_create, application_submit
 from chains.models import Chain, Creative, Stage, StageMove
 from chains.selectors import creative_current_stage
 from chains.services import creative_create, stage_move_record
@@ -344,3 +352,69 @@ def test_demo_users_have_their_roles_and_links(demo):
     assert users.get(username="admin").is_superuser
     assert creative.check_password("demo-broedplaats")
     assert "demo-creative" in demo and "demo-broedplaats" in demo
+
+
+# --- open calls and applications -----------------------------------------------------------------
+
+def open_calls():
+    return Call.objects.filter(published_at__isnull=False, opens_on__lte=TODAY,
+                               closes_on__gte=TODAY)
+
+
+def test_the_demo_has_published_open_calls_of_spaces_free_today_and_after(demo):
+    calls = list(open_calls().prefetch_related("spaces", "chains", "stages"))
+    assert len(calls) == 4
+    for call in calls:
+        assert call.is_open(TODAY) and call.title and call.text
+        assert 2 <= call.spaces.count() <= 4
+        assert call.chains.exists() and call.stages.exists()
+        for space in call.spaces.all():
+            assert space.building_id == call.building_id
+            assert not space.tenancies.annotate(ends=tenancy_end()).filter(
+                ends__gt=TODAY).exists()
+    assert "open calls" in demo and "applications" in demo
+
+
+def test_each_building_of_the_demo_programmer_has_an_open_call_and_rotterdam_one(demo):
+    programmer = get_user_model().objects.get(username="demo-programmer")
+    for building in programmer.programmed_buildings.all():
+        assert open_calls().filter(building=building).count() == 1
+    assert open_calls().filter(building__city__slug="rotterdam").count() == 1
+
+
+def test_demo_applications_are_in_several_states_with_their_events(demo):
+    statuses = Counter(Application.objects.values_list("status", flat=True))
+    assert {ApplicationStatus.SUBMITTED, ApplicationStatus.ELIGIBLE, ApplicationStatus.INELIGIBLE,
+            ApplicationStatus.SHORTLISTED, ApplicationStatus.OFFERED} <= set(statuses)
+    for application in Application.objects.prefetch_related("events"):
+        events = list(application.events.all())
+        assert events[0].to_status == ApplicationStatus.DRAFT
+        assert events[-1].to_status == application.status
+        assert not tenancies_running(TODAY).filter(creative=application.creative_id).exists()
+    screened = Application.objects.exclude(status=ApplicationStatus.SUBMITTED)
+    assert all(Screening.objects.filter(creative=a.creative_id).exists() for a in screened)
+
+
+def test_the_demo_has_one_open_offer_on_a_called_space(demo):
+    offer = Offer.objects.get()
+    assert offer.status == OfferStatus.OPEN
+    assert offer.reply_by > TODAY and offer.start > offer.reply_by
+    assert offer.application.call.spaces.filter(pk=offer.space_id).exists()
+
+
+def test_the_demo_creative_has_no_application_and_can_apply(demo):
+    creative = Creative.objects.get(user__username="demo-creative")
+    assert not creative.applications.exists()
+    call = open_calls().first()
+    application = application_create(creative=creative, call=call, on=TODAY, by=creative.user)
+    application_submit(application=application, on=TODAY, by=creative.user)
+    assert application.status == ApplicationStatus.SUBMITTED
+
+
+def test_flush_removes_calls_and_applications(demo):
+    with transaction.atomic():
+        demo_flush()
+        assert not Call.objects.exists() and not Application.objects.exists()
+        assert not Offer.objects.exists() and not Screening.objects.exists()
+        assert not Building.objects.exists()
+        transaction.set_rollback(True)
