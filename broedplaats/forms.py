@@ -17,7 +17,13 @@ PROGRAMMER_TRANSITIONS = (
 
 
 class DateInput(forms.DateInput):
+    """A browser date picker. Its value is always ISO (yyyy-mm-dd), whatever the language;
+    a localised value (24-11-2026 in Dutch) would leave the picker empty."""
+
     input_type = "date"
+
+    def __init__(self, attrs=None, format=None):  # noqa: A002 (Django's argument name)
+        super().__init__(attrs, format=format or "%Y-%m-%d")
 
 
 class ProgrammerNoteForm(forms.Form):
@@ -71,3 +77,14 @@ class ProgrammerTenancyEndForm(forms.Form):
     def clean_to_stage(self) -> Stage | None:
         pk = self.cleaned_data.get("to_stage")
         return self.stages.get(pk) if pk is not None else None
+
+
+class ProgrammerTenancyRenewForm(forms.Form):
+    """Renew a tenancy: a later planned end, or empty for one standard term of the policy."""
+
+    planned_end = forms.DateField(
+        label=_("New planned end"), widget=DateInput, required=False,
+        help_text=_("Empty: one standard term from the current planned end."))
+    exception_reason = forms.CharField(
+        label=_("Exception reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only beyond the policy's renewals or term."))

@@ -326,6 +326,7 @@ class Tenancy(models.Model):
                                   blank=True)
     rent_exception_reason = models.TextField(_("rent cap exception"), blank=True)
     term_exception_reason = models.TextField(_("term exception"), blank=True)
+    renewals = models.PositiveSmallIntegerField(_("renewals"), default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("created by"))

@@ -14,4 +14,6 @@ urlpatterns = [
     path("buildings/<slug:slug>/tenancies/", views.tenancy_timeline,
          name="programmer-tenancies"),
     path("tenancies/<int:pk>/end/", views.tenancy_end_view, name="programmer-tenancy-end"),
+    path("tenancies/<int:pk>/renew/", views.tenancy_renew_view,
+         name="programmer-tenancy-renew"),
 ]

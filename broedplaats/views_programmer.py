@@ -24,6 +24,7 @@ from broedplaats.forms import (
     ProgrammerOfferForm,
     ProgrammerScreeningForm,
     ProgrammerTenancyEndForm,
+    ProgrammerTenancyRenewForm,
     ProgrammerTransitionForm,
 )
 from broedplaats.models import Application
@@ -34,6 +35,7 @@ from broedplaats.services import (
     offer_make,
     screening_record,
     tenancy_end,
+    tenancy_renew,
 )
 from chains.forms import add_service_errors
 from chains.selectors import discipline_list, portfolio_of, stage_list
@@ -194,7 +196,8 @@ def applicant_offer(request, pk: int):
 # --- tenancies ---------------------------------------------------------------------------------
 
 def _render_timeline(request, building, status: int = 200, failed=None):
-    """Spaces of the building, each with its tenancies in order; running ones get an end form."""
+    """Spaces of the building, each with its tenancies in order; tenancies not ended get a
+    renew and an end form."""
     today = timezone.localdate()
     spaces = list(selectors.spaces_for_programmer(request.user).filter(building=building)
                   .order_by("archived", "code"))
@@ -205,9 +208,13 @@ def _render_timeline(request, building, status: int = 200, failed=None):
     for tenancy in tenancies:
         if tenancy.actual_end is None:
             tenancy.end_form = (failed[1] if failed and failed[0] == tenancy.pk
+                                and isinstance(failed[1], ProgrammerTenancyEndForm)
                                 else ProgrammerTenancyEndForm(prefix=f"end-{tenancy.pk}",
                                                               initial={"on": today},
                                                               stages=stages))
+            tenancy.renew_form = (failed[1] if failed and failed[0] == tenancy.pk
+                                  and isinstance(failed[1], ProgrammerTenancyRenewForm)
+                                  else ProgrammerTenancyRenewForm(prefix=f"renew-{tenancy.pk}"))
         tenancy.running = tenancy.start <= today < tenancy.end
         by_space[tenancy.space_id].append(tenancy)
     rows = [{"space": space, "tenancies": by_space.get(space.pk, [])} for space in spaces]
@@ -240,5 +247,27 @@ def tenancy_end_view(request, pk: int):
         else:
             messages.success(request, _("The tenancy of %(creative)s is ended.")
                              % {"creative": tenancy.creative})
+            return redirect("programmer-tenancies", slug=building.slug)
+    return _render_timeline(request, building, status=400, failed=(tenancy.pk, form))
+
+
+@login_required
+@require_POST
+def tenancy_renew_view(request, pk: int):
+    """Renew a tenancy: within policy, or beyond it with a recorded exception reason."""
+    _require_programmer(request)
+    tenancy = get_object_or_404(selectors.tenancies_for_programmer(request.user), pk=pk)
+    building = tenancy.space.building
+    form = ProgrammerTenancyRenewForm(request.POST, prefix=f"renew-{tenancy.pk}")
+    if form.is_valid():
+        try:
+            tenancy_renew(tenancy=tenancy, on=timezone.localdate(), by=request.user,
+                          **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The tenancy of %(creative)s now runs until %(date)s.")
+                             % {"creative": tenancy.creative,
+                                "date": tenancy.planned_end.isoformat()})
             return redirect("programmer-tenancies", slug=building.slug)
     return _render_timeline(request, building, status=400, failed=(tenancy.pk, form))

@@ -162,7 +162,7 @@ class TenancyOutput(serializers.ModelSerializer):
     class Meta:
         model = Tenancy
         fields = ["id", "space", "building", "creative", "start", "planned_end", "actual_end",
-                  "end_reason", "monthly_rent"]
+                  "end_reason", "monthly_rent", "renewals", "term_exception_reason"]
 
 
 class SocialReturnOutput(serializers.ModelSerializer):
@@ -265,6 +265,16 @@ class TenancyEndInput(serializers.Serializer):
     to_stage = StageCodeField(read_only=False, queryset=Stage.objects.all(), required=False,
                               allow_null=True)
     note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TenancyRenewInput(serializers.Serializer):
+    planned_end = serializers.DateField(
+        required=False, allow_null=True, default=None,
+        help_text="Empty: one standard term of the policy from the current planned end.")
+    exception_reason = serializers.CharField(
+        required=False, allow_blank=True, default="",
+        help_text="Needed beyond the policy's renewals or standard terms; stored with the "
+                  "tenancy's term exception.")
 
 
 class SocialReturnInput(serializers.Serializer):

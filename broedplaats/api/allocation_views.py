@@ -45,6 +45,7 @@ from broedplaats.services import (
     screening_record,
     social_return_record,
     tenancy_end,
+    tenancy_renew,
 )
 from chains.models import Creative
 
@@ -251,7 +252,7 @@ class ProgrammerOfferViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet)
 
 
 class ProgrammerTenancyViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet):
-    """Tenancies of the user's buildings: end one, log its social return."""
+    """Tenancies of the user's buildings: renew or end one, log its social return."""
 
     permission_classes = [IsProgrammer]
     serializer_class = io.TenancyOutput
@@ -267,6 +268,14 @@ class ProgrammerTenancyViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSe
         data = self.parse(io.TenancyEndInput)
         with service_errors():
             tenancy_end(tenancy=tenancy, by=request.user, **data)
+        return self.render(tenancy)
+
+    @action(detail=True, methods=["post"])
+    def renew(self, request, pk=None):
+        tenancy = self.get_object()
+        data = self.parse(io.TenancyRenewInput)
+        with service_errors():
+            tenancy_renew(tenancy=tenancy, on=self.on, by=request.user, **data)
         return self.render(tenancy)
 
     @action(detail=True, methods=["post"], url_path="social-return")

@@ -51,6 +51,7 @@ __all__ = [
     "tenancy_save",
     "tenancy_create",
     "tenancy_end",
+    "tenancy_renew",
 ]
 
 
@@ -207,6 +208,21 @@ def overlap_message() -> str:
     return _("This space already has a tenancy in this period.")
 
 
+def _term_check(tenancy: Tenancy, policy: Policy | None) -> None:
+    """The planned end at most the policy's standard term from the start, one more standard
+    term for each renewal (a new tenancy has none)."""
+    if policy is None:
+        return
+    months = policy.standard_term_months * (1 + tenancy.renewals)
+    longest = add_months(tenancy.start, months)
+    if tenancy.planned_end > longest:
+        raise ValidationError({"planned_end": _(
+            "The policy of %(city)s allows a term of at most %(months)s months (until "
+            "%(date)s). Shorten the term, or record an exception with a reason."
+        ) % {"city": tenancy.space.building.city, "months": months,
+             "date": longest.isoformat()}})
+
+
 def tenancy_check(tenancy: Tenancy) -> None:
     """Every rule a new or changed tenancy must meet: term, rent cap, overlap, one at a time."""
     space, start = tenancy.space, tenancy.start
@@ -216,14 +232,8 @@ def tenancy_check(tenancy: Tenancy) -> None:
         raise ValidationError({"space": _("This space is archived and cannot be let.")})
     city = space.building.city
     policy = policy_in_force(city=city, on=start)
-    if policy is not None and not tenancy.term_exception_reason.strip():
-        longest = add_months(start, policy.standard_term_months)
-        if tenancy.planned_end > longest:
-            raise ValidationError({"planned_end": _(
-                "The policy of %(city)s allows a term of at most %(months)s months (until "
-                "%(date)s). Shorten the term, or record an exception with a reason."
-            ) % {"city": city, "months": policy.standard_term_months,
-                 "date": longest.isoformat()}})
+    if not tenancy.term_exception_reason.strip():
+        _term_check(tenancy, policy)
     rent_cap_check(
         city=city, space_kind=space.kind, area_m2=space.area_m2,
         monthly_rent=tenancy.monthly_rent, on=start,
@@ -345,3 +355,59 @@ def tenancy_end(*, tenancy: Tenancy, on: date, reason: str, to_stage: Stage | No
             to_market=reason == EndReason.OUTFLOW_TO_MARKET,
         )
     return tenancy
+
+
+@transaction.atomic
+def tenancy_renew(*, tenancy: Tenancy, planned_end: date | None = None,
+                  exception_reason: str = "", on: date,
+                  by: AbstractBaseUser | None = None) -> Tenancy:
+    """Extend a running tenancy's planned end; by default one standard term of the policy in
+    force on its start, from the current planned end.
+
+    Each renewal counts on the tenancy. More renewals than the policy allows, or a term longer
+    than the standard terms allow, need an exception reason: it is appended, dated and signed,
+    to the tenancy's term exception. Refused when the tenancy has ended, when the new end is not
+    after the current one, or when it runs into the space's next tenancy.
+    """
+    # Lock first and read the stored state: a stale copy must not renew twice or an ended one.
+    lock_rows(Space.objects.filter(pk=tenancy.space_id))
+    tenancy.refresh_from_db(fields=["actual_end", "planned_end", "renewals",
+                                    "term_exception_reason"])
+    if tenancy.actual_end is not None:
+        raise ValidationError({"planned_end": _("This tenancy has already ended on %(date)s.")
+                               % {"date": tenancy.actual_end.isoformat()}})
+    city = tenancy.space.building.city
+    policy = policy_in_force(city=city, on=tenancy.start)
+    reason = exception_reason.strip()
+    if planned_end is None:
+        if policy is None:
+            raise ValidationError({"planned_end": _(
+                "%(city)s has no policy for %(date)s; give a planned end."
+            ) % {"city": city, "date": tenancy.start.isoformat()}})
+        planned_end = add_months(tenancy.planned_end, policy.standard_term_months)
+    if planned_end <= tenancy.planned_end:
+        raise ValidationError({"planned_end": _(
+            "The new planned end must be after the current one (%(date)s)."
+        ) % {"date": tenancy.planned_end.isoformat()}})
+    renewals = tenancy.renewals + 1
+    if policy is not None and renewals > policy.max_renewals and not reason:
+        raise ValidationError({"exception_reason": _(
+            "The policy of %(city)s allows at most %(max)s renewal(s); this tenancy has had "
+            "%(count)s. Record an exception with a reason to renew it again."
+        ) % {"city": city, "max": policy.max_renewals, "count": tenancy.renewals}})
+    if tenancies_overlapping(space=tenancy.space, start=tenancy.start, end=planned_end).exclude(
+        pk=tenancy.pk
+    ).exists():
+        raise ValidationError({"planned_end": overlap_message()})
+    tenancy.planned_end = planned_end
+    tenancy.renewals = renewals
+    if reason:
+        note = _("Renewal %(count)s until %(date)s, recorded on %(on)s by %(by)s: %(reason)s") % {
+            "count": renewals, "date": planned_end.isoformat(), "on": on.isoformat(),
+            "by": by or "–", "reason": reason}
+        tenancy.term_exception_reason = "\n".join(
+            part for part in (tenancy.term_exception_reason.strip(), note) if part)
+    else:
+        # An earlier exception does not stretch this renewal: it keeps to the standard terms.
+        _term_check(tenancy, policy)
+    return tenancy_save(tenancy)

@@ -27,7 +27,9 @@ from broedplaats.services import (
     call_publish,
     offer_make,
     screening_record,
+    tenancy_create,
 )
+from broedplaats.services.places import add_months
 from tests.factories import (
     BuildingFactory,
     CreativeFactory,
@@ -365,6 +367,7 @@ PROGRAMMER_ENDPOINTS = [
     ("get", "programmer-offer-detail", "offer"),
     ("get", "programmer-tenancy-detail", "tenancy"),
     ("post", "programmer-tenancy-end", "tenancy"),
+    ("post", "programmer-tenancy-renew", "tenancy"),
     ("post", "programmer-tenancy-social-return", "tenancy"),
 ]
 
@@ -570,3 +573,55 @@ def test_screening_filter_tells_an_expired_screening_from_none(place, today):
                                                {"screening": "expired"}).json()["results"]
 
     assert [(row["id"], row["screening"]) for row in rows] == [(old.pk, "expired")]
+
+
+# --- renewing a tenancy ----------------------------------------------------------------------
+
+def test_programmer_renews_a_tenancy_by_one_standard_term(place, today):
+    tenancy = tenancy_create(space=place["spaces"][0], creative=CreativeFactory(),
+                             start=today - timedelta(days=60))
+    programmer = client_for(place["programmer"])
+    response = programmer.post(url("programmer-tenancy-renew", tenancy.pk), {}, format="json")
+    assert response.status_code == 200
+    assert response.json()["planned_end"] == add_months(tenancy.planned_end, 24).isoformat()
+    assert response.json()["renewals"] == 1
+
+
+def test_renewing_beyond_the_policy_over_the_api_is_refused_with_a_field_message(place, today):
+    tenancy = TenancyFactory(space=place["spaces"][0], start=today - timedelta(days=60),
+                             planned_end=today + timedelta(days=300), renewals=2)
+    programmer = client_for(place["programmer"])
+    response = programmer.post(url("programmer-tenancy-renew", tenancy.pk),
+                               {"planned_end": (today + timedelta(days=400)).isoformat()},
+                               format="json")
+    assert response.status_code == 400
+    assert "at most 2 renewal(s)" in response.json()["exception_reason"][0]
+    response = programmer.post(url("programmer-tenancy-renew", tenancy.pk),
+                               {"planned_end": (today + timedelta(days=400)).isoformat(),
+                                "exception_reason": "Lopend project"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["renewals"] == 3
+    assert "Lopend project" in response.json()["term_exception_reason"]
+
+
+def test_renewing_to_an_earlier_end_over_the_api_is_refused(place, today):
+    tenancy = TenancyFactory(space=place["spaces"][0], start=today - timedelta(days=60),
+                             planned_end=today + timedelta(days=300))
+    response = client_for(place["programmer"]).post(
+        url("programmer-tenancy-renew", tenancy.pk),
+        {"planned_end": (today + timedelta(days=10)).isoformat()}, format="json")
+    assert response.status_code == 400
+    assert "must be after the current one" in response.json()["planned_end"][0]
+
+
+def test_renewing_another_programmers_tenancy_is_not_found(place, today):
+    policy = PolicyFactory()
+    building = BuildingFactory(city=policy.city, programmers=[UserFactory(roles=[PROGRAMMER])])
+    tenancy = TenancyFactory(space=SpaceFactory(building=building),
+                             start=today - timedelta(days=60),
+                             planned_end=today + timedelta(days=300))
+    response = client_for(place["programmer"]).post(
+        url("programmer-tenancy-renew", tenancy.pk), {}, format="json")
+    assert response.status_code == 404
+    tenancy.refresh_from_db()
+    assert (tenancy.planned_end, tenancy.renewals) == (today + timedelta(days=300), 0)

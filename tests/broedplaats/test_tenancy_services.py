@@ -7,7 +7,13 @@ from django.utils import translation
 
 from broedplaats.models import EndReason, SpaceKind, Tenancy
 from broedplaats.selectors import space_is_free, tenancies_running
-from broedplaats.services import add_months, tenancy_create, tenancy_end, tenancy_save
+from broedplaats.services import (
+    add_months,
+    tenancy_create,
+    tenancy_end,
+    tenancy_renew,
+    tenancy_save,
+)
 from tests.factories import (
     BuildingFactory,
     CityFactory,
@@ -566,3 +572,115 @@ def test_ending_with_a_move_the_history_refuses_stores_nothing(space):
         tenancy_end(tenancy=tenancy, on=date(2025, 6, 1), reason=EndReason.OUTFLOW_TO_MARKET)
     tenancy.refresh_from_db()
     assert tenancy.actual_end is None and creative.stage_moves.count() == 1
+
+
+# --- renewing (policy: 24-month term, at most 2 renewals) ------------------------------------
+
+RENEWED_ON = date(2026, 6, 1)
+
+
+@pytest.fixture
+def let(space):
+    """A tenancy of the standard term: 1 Jan 2025 until 1 Jan 2027."""
+    return tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1))
+
+
+def test_renewal_defaults_to_one_standard_term_from_the_planned_end(let):
+    tenancy_renew(tenancy=let, on=RENEWED_ON)
+    let.refresh_from_db()
+    assert (let.planned_end, let.renewals, let.term_exception_reason) == (
+        date(2029, 1, 1), 1, "")
+
+
+def test_renewals_within_the_policy_are_allowed_up_to_the_maximum(let):
+    tenancy_renew(tenancy=let, on=RENEWED_ON)
+    tenancy_renew(tenancy=let, on=RENEWED_ON, planned_end=date(2030, 1, 1))
+    let.refresh_from_db()
+    assert (let.planned_end, let.renewals) == (date(2030, 1, 1), 2)
+
+
+def test_renewal_beyond_the_maximum_is_refused_with_a_message(let):
+    tenancy_renew(tenancy=let, on=RENEWED_ON)
+    tenancy_renew(tenancy=let, on=RENEWED_ON)
+    with pytest.raises(ValidationError) as error:
+        tenancy_renew(tenancy=let, on=RENEWED_ON)
+    assert error.value.message_dict == {"exception_reason": [
+        f"The policy of {let.space.building.city} allows at most 2 renewal(s); this tenancy "
+        "has had 2. Record an exception with a reason to renew it again."]}
+    let.refresh_from_db()
+    assert (let.planned_end, let.renewals) == (date(2031, 1, 1), 2)
+
+
+def test_renewal_beyond_the_maximum_with_an_exception_is_allowed_and_recorded(let):
+    programmer = UserFactory(username="jansen")
+    tenancy_renew(tenancy=let, on=RENEWED_ON)
+    tenancy_renew(tenancy=let, on=RENEWED_ON)
+    tenancy_renew(tenancy=let, on=date(2030, 9, 1), exception_reason="  Lopend project  ",
+                  by=programmer)
+    let.refresh_from_db()
+    assert (let.planned_end, let.renewals) == (date(2033, 1, 1), 3)
+    assert let.term_exception_reason == (
+        "Renewal 3 until 2033-01-01, recorded on 2030-09-01 by jansen: Lopend project")
+
+
+def test_a_second_exception_is_appended_to_the_first(space):
+    tenancy = tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
+                             planned_end=date(2028, 1, 1), term_exception_reason="Bouwproject")
+    tenancy_renew(tenancy=tenancy, on=RENEWED_ON, exception_reason="Nog een jaar")
+    tenancy.refresh_from_db()
+    assert tenancy.term_exception_reason.splitlines() == [
+        "Bouwproject", "Renewal 1 until 2030-01-01, recorded on 2026-06-01 by –: Nog een jaar"]
+
+
+def test_renewal_longer_than_the_standard_terms_is_refused_without_an_exception(let):
+    with pytest.raises(ValidationError) as error:
+        tenancy_renew(tenancy=let, on=RENEWED_ON, planned_end=date(2029, 1, 2))
+    assert "at most 48 months (until 2029-01-01)" in error.value.message_dict["planned_end"][0]
+    let.refresh_from_db()
+    assert (let.planned_end, let.renewals) == (date(2027, 1, 1), 0)
+
+
+def test_an_earlier_term_exception_does_not_stretch_a_renewal(space):
+    tenancy = tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
+                             planned_end=date(2028, 1, 1), term_exception_reason="Bouwproject")
+    with pytest.raises(ValidationError) as error:
+        tenancy_renew(tenancy=tenancy, on=RENEWED_ON)
+    assert "at most 48 months" in error.value.message_dict["planned_end"][0]
+
+
+def test_renewal_not_after_the_current_planned_end_is_refused(let):
+    for planned_end in (date(2027, 1, 1), date(2026, 12, 1)):
+        with pytest.raises(ValidationError) as error:
+            tenancy_renew(tenancy=let, on=RENEWED_ON, planned_end=planned_end)
+        assert error.value.message_dict == {"planned_end": [
+            "The new planned end must be after the current one (2027-01-01)."]}
+    let.refresh_from_db()
+    assert let.renewals == 0
+
+
+def test_renewal_into_the_next_tenancy_is_refused(let):
+    tenancy_create(space=let.space, creative=CreativeFactory(), start=date(2028, 1, 1))
+    with pytest.raises(ValidationError) as error:
+        tenancy_renew(tenancy=let, on=RENEWED_ON)
+    assert error.value.message_dict == {
+        "planned_end": ["This space already has a tenancy in this period."]}
+    tenancy_renew(tenancy=let, on=RENEWED_ON, planned_end=date(2028, 1, 1))
+    let.refresh_from_db()
+    assert let.planned_end == date(2028, 1, 1)
+
+
+def test_renewing_an_ended_tenancy_is_refused_even_from_a_stale_copy(let):
+    stale = Tenancy.objects.get(pk=let.pk)
+    tenancy_end(tenancy=let, on=date(2026, 1, 1), reason=EndReason.OTHER)
+    with pytest.raises(ValidationError) as error:
+        tenancy_renew(tenancy=stale, on=RENEWED_ON)
+    assert error.value.message_dict == {
+        "planned_end": ["This tenancy has already ended on 2026-01-01."]}
+    assert Tenancy.objects.get(pk=let.pk).renewals == 0
+
+
+def test_new_tenancies_still_keep_to_one_standard_term(space):
+    with pytest.raises(ValidationError) as error:
+        tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
+                       planned_end=date(2027, 1, 2))
+    assert "at most 24 months (until 2027-01-01)" in error.value.message_dict["planned_end"][0]

@@ -339,3 +339,50 @@ def test_ending_for_the_next_stage_records_the_move_to_that_stage(client, place,
     })
     assert response.status_code == 302
     assert tenancy.creative.stage_moves.get().to_stage == stages[2]
+
+
+def test_renewing_from_the_timeline_extends_the_planned_end(client, place, today):
+    tenancy = TenancyFactory(space=place["spaces"][0], start=today - timedelta(days=60),
+                             planned_end=today + timedelta(days=300))
+    logged_in(client, place["programmer"])
+    timeline = client.get(reverse("programmer-tenancies", args=[place["building"].slug]))
+    assert f'name="renew-{tenancy.pk}-planned_end"' in timeline.content.decode()
+    response = client.post(reverse("programmer-tenancy-renew", args=[tenancy.pk]), {
+        f"renew-{tenancy.pk}-planned_end": (today + timedelta(days=600)).isoformat(),
+    })
+    assert response.status_code == 302
+    tenancy.refresh_from_db()
+    assert (tenancy.planned_end, tenancy.renewals) == (today + timedelta(days=600), 1)
+
+
+def test_renewing_beyond_the_policy_shows_the_service_message(client, place, today):
+    tenancy = TenancyFactory(space=place["spaces"][0], start=today - timedelta(days=60),
+                             planned_end=today + timedelta(days=300), renewals=2)
+    logged_in(client, place["programmer"])
+    response = client.post(reverse("programmer-tenancy-renew", args=[tenancy.pk]), {
+        f"renew-{tenancy.pk}-planned_end": (today + timedelta(days=400)).isoformat(),
+    })
+    assert response.status_code == 400
+    assert "allows at most 2 renewal(s)" in response.content.decode()
+    tenancy.refresh_from_db()
+    assert tenancy.planned_end == today + timedelta(days=300)
+
+
+def test_renewing_another_buildings_tenancy_is_not_found(client, place, other_place, today):
+    tenancy = other_place["tenancy"]
+    logged_in(client, place["programmer"])
+    response = client.post(reverse("programmer-tenancy-renew", args=[tenancy.pk]),
+                           {f"renew-{tenancy.pk}-planned_end": "2099-01-01"})
+    assert response.status_code == 404
+    tenancy.refresh_from_db()
+    assert tenancy.renewals == 0
+
+
+def test_date_fields_render_iso_dates_for_the_browser_picker():
+    from datetime import date
+
+    from broedplaats.forms import DateInput
+
+    with translation.override("nl"):
+        html = DateInput().render("on", date(2026, 11, 24))
+    assert 'value="2026-11-24"' in html
