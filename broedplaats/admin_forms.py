@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from broedplaats.models import Building, City, Policy, Space, Tenancy, normalize_postcode
 from broedplaats.services import overlap_message, policy_check, space_check, tenancy_check
-from chains.admin import add_service_error
+from chains.forms import add_service_errors
 from chains.services import lock_rows
 
 
@@ -71,7 +71,7 @@ class PolicyAdminForm(forms.ModelForm):
             try:
                 policy_check(policy)
             except ValidationError as error:
-                add_service_error(self, error)
+                add_service_errors(self, error)
         return cleaned_data
 
 
@@ -112,7 +112,7 @@ class SpaceAdminForm(forms.ModelForm):
         try:
             space_check(space, on=timezone.localdate())
         except ValidationError as error:
-            add_service_error(self, error)
+            add_service_errors(self, error)
         return cleaned_data
 
 
@@ -140,7 +140,7 @@ class TenancyAdminForm(forms.ModelForm):
         try:
             tenancy_check(tenancy)
         except ValidationError as error:
-            add_service_error(self, error)
+            add_service_errors(self, error)
         return cleaned_data
 
 

@@ -2,7 +2,7 @@
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.forms.models import BaseInlineFormSet
@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from chains.forms import add_service_errors
 from chains.models import (
     Chain,
     ChainStage,
@@ -58,13 +59,6 @@ def stage_move_trial(*, creative: Creative, on, to_stage=None, to_market=False, 
     stage_move_check(creative=creative, on=on, to_stage=to_stage, to_market=to_market)
 
 
-def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form; a key the form has no field for goes on top."""
-    errors = error.error_dict.items() if hasattr(error, "error_dict") else [(None, error)]
-    for field, messages_ in errors:
-        form.add_error(field if field in form.fields else NON_FIELD_ERRORS, messages_)
-
-
 def move_arguments(data: dict) -> dict:
     """stage_move_record's arguments from a stage move form's cleaned data."""
     return {
@@ -93,7 +87,7 @@ class StageMoveRecordForm(forms.ModelForm):
         try:
             stage_move_trial(**move_arguments(cleaned_data))
         except ValidationError as error:
-            add_service_error(self, error)
+            add_service_errors(self, error)
         return cleaned_data
 
 
