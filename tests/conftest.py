@@ -32,3 +32,19 @@ def stages(db):
 def _fast_password_hashing(settings):
     """Real hashing costs ~100 ms a user; tests need users, not security."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def english():
+    """Assert the English source messages, whatever LANGUAGE_CODE (Dutch) says."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def today():
+    from django.utils import timezone
+
+    return timezone.localdate()

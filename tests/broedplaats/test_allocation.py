@@ -9,7 +9,6 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.db import IntegrityError, transaction
-from django.utils import translation
 
 from broedplaats.models import (
     Application,
@@ -44,12 +43,7 @@ from tests.factories import (
 )
 
 TODAY = date(2026, 3, 2)
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
+pytestmark = pytest.mark.usefixtures("english")
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
 from rest_framework.test import APIClient
 
 from broedplaats.models import (
@@ -41,18 +40,7 @@ from tests.factories import (
     stage,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def today():
-    return timezone.localdate()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def client_for(user=None) -> APIClient:

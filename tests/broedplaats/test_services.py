@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 
 from broedplaats.models import Building, Policy, PolicyRentCap, Space, SpaceKind
 from broedplaats.services import (
@@ -30,18 +29,11 @@ from tests.factories import (
     stage,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 POSTCODE_MESSAGE = ("Enter a Dutch postcode such as 1012 AB (four digits, a space, two capital "
                     "letters).")
 ON = date(2025, 6, 1)
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Assert the English source messages, whatever LANGUAGE_CODE says."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

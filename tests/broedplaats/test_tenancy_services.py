@@ -3,7 +3,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 
 from broedplaats.models import EndReason, SpaceKind, Tenancy
 from broedplaats.selectors import space_is_free, tenancies_running
@@ -26,7 +25,7 @@ from tests.factories import (
     stage,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 OVERLAP = {"start": ["This space already has a tenancy in this period."]}
 
@@ -35,13 +34,6 @@ def cap_message(rent: str, cap: str, city: str) -> str:
     return (f"The rent comes to €{rent} per m² per year, above the cap of €{cap} per m² per "
             f"year for this kind of space in {city}. Lower the rent, or record an exception "
             "with a reason.")
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Assert the English source messages, whatever LANGUAGE_CODE says."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from broedplaats.models import Application, ApplicationStatus, Offer, OfferStatus, Tenancy
 from broedplaats.roles import CREATIVE, PROGRAMMER
@@ -32,18 +32,7 @@ from tests.factories import (
     stage,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
-
-
-@pytest.fixture
-def today():
-    return timezone.localdate()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def client_for(user=None) -> Client:

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from broedplaats.models import ApplicantNote, ApplicationStatus, Offer, Tenancy
 from broedplaats.roles import CITY_BUREAU, CREATIVE, PROGRAMMER
@@ -26,24 +26,13 @@ from tests.factories import (
     UserFactory,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture
 def client():
     """Pages in English: the site's default language is Dutch."""
     return Client(HTTP_ACCEPT_LANGUAGE="en")
-
-
-@pytest.fixture
-def today():
-    return timezone.localdate()
 
 
 @pytest.fixture

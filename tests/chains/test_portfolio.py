@@ -24,7 +24,7 @@ from chains.selectors import portfolio_of
 from chains.services import portfolio_image_add, portfolio_image_remove, portfolio_image_reorder
 from tests.factories import CreativeFactory, StageMoveFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 NOT_AN_IMAGE = "This file is not an image. Upload a JPEG, PNG or WebP image."
 DAMAGED = ("This image is damaged or incomplete. Save or export it again and upload the new "
@@ -36,13 +36,6 @@ TOO_LARGE = ("This file is larger than 15 MB. Upload an image of at most 15 MB, 
 def too_many_pixels(limit: str) -> str:
     return (f"This image has more than {limit} pixels, too many to process safely. Scale it "
             "down and upload it again.")
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Assert the English source messages, whatever LANGUAGE_CODE says."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture(autouse=True)

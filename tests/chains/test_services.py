@@ -2,22 +2,14 @@ from datetime import date
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import translation
 
 from chains.models import Creative, StageMove
 from chains.services import creative_archive, creative_create, creative_update, stage_move_record
 from tests.factories import BuildingFactory, CreativeFactory, DisciplineFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 KVK_MESSAGE = "A KvK number has exactly 8 digits."
-
-
-@pytest.fixture(autouse=True)
-def english():
-    """Assert the English source messages, whatever LANGUAGE_CODE says."""
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture
