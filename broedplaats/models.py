@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from broedplaats.constraints import PostgresExclusionConstraint
-from chains.models import Chain, Creative, Stage
+from chains.models import Chain, Creative, PortfolioImage, Stage
 
 postcode_validator = RegexValidator(
     r"^[1-9][0-9]{3} [A-Z]{2}$",
@@ -298,6 +298,47 @@ class Space(models.Model):
         return rent_per_m2_year(self.monthly_rent, self.area_m2)
 
 
+def space_photo_upload_to(photo: "SpacePhoto", filename: str) -> str:
+    """Photos of a space live under spaces/<space id>/, named by the service (a random token)."""
+    return f"spaces/{photo.space_id}/{filename}"
+
+
+class SpacePhoto(models.Model):
+    """A photo of a space, re-encoded without metadata, with 400 and 1200 px thumbnails.
+
+    Written only through broedplaats.services (space_photo_add, space_photo_remove), which
+    keep the files and the row together, like a creative's portfolio.
+    """
+
+    space = models.ForeignKey(Space, on_delete=models.CASCADE, related_name="photos",
+                              verbose_name=_("space"))
+    image = models.ImageField(_("image"), upload_to=space_photo_upload_to)
+    thumb_400 = models.ImageField(_("thumbnail (400 px)"), upload_to=space_photo_upload_to)
+    thumb_1200 = models.ImageField(_("thumbnail (1200 px)"), upload_to=space_photo_upload_to)
+    width = models.PositiveIntegerField(_("width"))
+    height = models.PositiveIntegerField(_("height"))
+    caption = models.CharField(_("caption"), max_length=300, blank=True)
+    position = models.PositiveIntegerField(_("position"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                    null=True, blank=True, related_name="+",
+                                    verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["space", "position"]
+        verbose_name = _("space photo")
+        verbose_name_plural = _("space photos")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["space", "position"], name="spacephoto_position_unique",
+                violation_error_message=_("Two photos of a space cannot share a position."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.caption or f"{self.space} #{self.position + 1}"
+
+
 class EndReason(models.TextChoices):
     OUTFLOW_TO_MARKET = "outflow_to_market", _("Outflow to the market")
     NEXT_STAGE = "next_stage", _("Next stage in another building")
@@ -502,6 +543,10 @@ class Application(models.Model):
                               related_name="+", verbose_name=_("stage"))
     facilities = models.ManyToManyField(Facility, blank=True, related_name="+",
                                         verbose_name=_("facilities wished"))
+    portfolio_images = models.ManyToManyField(
+        PortfolioImage, blank=True, related_name="+", verbose_name=_("portfolio selection"),
+        help_text=_("The images of their portfolio the creative shows with this application."),
+    )
     motivation = models.TextField(_("motivation"), blank=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

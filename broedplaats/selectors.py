@@ -112,11 +112,13 @@ def buildings_public() -> QuerySet[Building]:
 
 
 def building_spaces(*, building: Building, on: date) -> QuerySet[Space]:
-    """A building's active spaces with facilities, stages and whether each is let on a date."""
+    """A building's active spaces with facilities, stages, photos and whether each is let on
+    a date."""
     return (
         spaces_with_occupancy(on)
         .filter(building=building, archived=False)
-        .prefetch_related("facilities", Prefetch("stages", queryset=Stage.objects.order_by("order")))
+        .prefetch_related("facilities", "photos",
+                          Prefetch("stages", queryset=Stage.objects.order_by("order")))
         .order_by("code")
     )
 

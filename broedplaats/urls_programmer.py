@@ -1,6 +1,7 @@
 from django.urls import path
 
 from broedplaats import views_programmer as views
+from broedplaats import views_programmer_places as places
 
 urlpatterns = [
     path("applicants/", views.applicant_list, name="programmer-applicants"),
@@ -16,4 +17,16 @@ urlpatterns = [
     path("tenancies/<int:pk>/end/", views.tenancy_end_view, name="programmer-tenancy-end"),
     path("tenancies/<int:pk>/renew/", views.tenancy_renew_view,
          name="programmer-tenancy-renew"),
+    path("buildings/<slug:slug>/spaces/", places.space_list, name="programmer-spaces"),
+    path("buildings/<slug:slug>/spaces/new/", places.space_new, name="programmer-space-new"),
+    path("spaces/<int:pk>/", places.space_edit, name="programmer-space-edit"),
+    path("spaces/<int:pk>/archive/", places.space_archive_view,
+         name="programmer-space-archive"),
+    path("spaces/<int:pk>/photos/", places.space_photo_upload, name="programmer-space-photo"),
+    path("photos/<int:pk>/delete/", places.space_photo_delete,
+         name="programmer-space-photo-delete"),
+    path("calls/", places.call_list, name="programmer-calls"),
+    path("buildings/<slug:slug>/calls/new/", places.call_new, name="programmer-call-new"),
+    path("calls/<int:pk>/", places.call_edit, name="programmer-call-edit"),
+    path("calls/<int:pk>/publish/", places.call_publish_view, name="programmer-call-publish"),
 ]

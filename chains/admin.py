@@ -25,7 +25,7 @@ from chains.selectors import creatives_with_stage
 from chains.services import (
     creative_archive,
     lock_rows,
-    portfolio_files_delete_on_commit,
+    image_files_delete_on_commit,
     stage_move_check,
     stage_move_record,
 )
@@ -331,11 +331,11 @@ class CreativeAdmin(ProtectedFirstModelAdmin):
 
     def delete_model(self, request, obj):
         # The portfolio goes with the creative (CASCADE); its files go once that is committed.
-        portfolio_files_delete_on_commit(obj.portfolio_images.all())
+        image_files_delete_on_commit(obj.portfolio_images.all())
         super().delete_model(request, obj)
 
     def delete_queryset(self, request, queryset):
-        portfolio_files_delete_on_commit(PortfolioImage.objects.filter(creative__in=queryset))
+        image_files_delete_on_commit(PortfolioImage.objects.filter(creative__in=queryset))
         super().delete_queryset(request, queryset)
 
     def save_formset(self, request, form, formset, change):

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.models import AbstractBaseUser, Group
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, models, transaction
 from django.db.models import F, Max, Q
 from django.utils.translation import gettext as _
@@ -141,31 +142,46 @@ def stage_move_record(
 
 # --- portfolio -------------------------------------------------------------------------------
 
-PORTFOLIO_FILE_FIELDS = ("image", "thumb_400", "thumb_1200")
+IMAGE_FILE_FIELDS = ("image", "thumb_400", "thumb_1200")
 
 
-def portfolio_file_names(portfolio: Iterable[PortfolioImage]) -> list[str]:
-    """The stored names of every file of these images."""
-    return [getattr(image, field).name for image in portfolio for field in PORTFOLIO_FILE_FIELDS
-            if getattr(image, field).name]
+def image_file_names(rows: Iterable[models.Model]) -> list[str]:
+    """The stored names of every file of these image rows (portfolio images, space photos)."""
+    return [getattr(row, field).name for row in rows for field in IMAGE_FILE_FIELDS
+            if getattr(row, field).name]
 
 
-def portfolio_files_delete(names: Iterable[str]) -> None:
+def image_files_delete(names: Iterable[str]) -> None:
     """Delete stored files now; a file already gone is no error."""
-    storage = PortfolioImage._meta.get_field("image").storage
     for name in names:
-        storage.delete(name)
+        default_storage.delete(name)
 
 
-def portfolio_files_delete_on_commit(portfolio: Iterable[PortfolioImage]) -> None:
-    """Delete these images' files once the rows' deletion is committed, never before.
+def image_files_delete_on_commit(rows: Iterable[models.Model]) -> None:
+    """Delete these rows' files once the rows' deletion is committed, never before.
 
     For callers that delete rows themselves, such as the admin deleting a creative (the
     portfolio goes with it, by CASCADE).
     """
-    names = portfolio_file_names(portfolio)
+    names = image_file_names(rows)
     if names:
-        transaction.on_commit(lambda: portfolio_files_delete(names))
+        transaction.on_commit(lambda: image_files_delete(names))
+
+
+def image_files_store(row: models.Model, processed: images.ProcessedImage,
+                      written: list[str]) -> None:
+    """Put an accepted upload's original and thumbnails on the row's three image fields.
+
+    A random name, the same for the original and its thumbnails; never the uploader's. Each
+    stored name is appended to `written` at once, so a caller can delete them on failure.
+    """
+    token = secrets.token_hex(16)
+    for field, suffix, content in [("image", "", processed.original),
+                                   ("thumb_400", "-400", processed.thumb_400),
+                                   ("thumb_1200", "-1200", processed.thumb_1200)]:
+        name = f"{token}{suffix}.{processed.extension}"
+        getattr(row, field).save(name, ContentFile(content), save=False)
+        written.append(getattr(row, field).name)
 
 
 def portfolio_image_add(
@@ -183,7 +199,7 @@ def portfolio_image_add(
             return _portfolio_image_add(creative=creative, file=file, caption=caption,
                                         written=written)
     except BaseException:
-        portfolio_files_delete(written)
+        image_files_delete(written)
         raise
 
 
@@ -205,15 +221,8 @@ def _portfolio_image_add(
         creative=creative, caption=caption, width=processed.width, height=processed.height,
         position=0 if last is None else last + 1,
     )
-    image.full_clean(exclude=PORTFOLIO_FILE_FIELDS)
-    # A random name, the same for the original and its thumbnails; never the uploader's.
-    token = secrets.token_hex(16)
-    for field, suffix, content in [("image", "", processed.original),
-                                   ("thumb_400", "-400", processed.thumb_400),
-                                   ("thumb_1200", "-1200", processed.thumb_1200)]:
-        name = f"{token}{suffix}.{processed.extension}"
-        getattr(image, field).save(name, ContentFile(content), save=False)
-        written.append(getattr(image, field).name)
+    image.full_clean(exclude=IMAGE_FILE_FIELDS)
+    image_files_store(image, processed, written)
     image.save()
     return image
 
@@ -222,9 +231,9 @@ def _portfolio_image_add(
 def portfolio_image_remove(*, image: PortfolioImage) -> None:
     """Remove an image from its portfolio; its files are deleted once that is committed."""
     lock_rows(Creative.objects.filter(pk=image.creative_id))
-    names = portfolio_file_names([image])
+    names = image_file_names([image])
     image.delete()
-    transaction.on_commit(lambda: portfolio_files_delete(names))
+    transaction.on_commit(lambda: image_files_delete(names))
 
 
 @transaction.atomic

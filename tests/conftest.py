@@ -48,3 +48,10 @@ def today():
     from django.utils import timezone
 
     return timezone.localdate()
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Uploads go to the test's own directory, never into the repository."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT

@@ -41,6 +41,7 @@ from chains.services import lock_rows
 
 __all__ = [
     "call_create",
+    "call_update",
     "call_publish",
     "application_create",
     "application_transition",
@@ -60,22 +61,62 @@ User = AbstractBaseUser | None
 
 # --- calls -------------------------------------------------------------------------------------
 
-@transaction.atomic
-def call_create(*, building: Building, spaces=(), chains=(), disciplines=(), stages=(),
-                facilities=(), by: User = None, **fields) -> Call:
-    """A draft open call of a building; its spaces must belong to that building."""
-    call = Call(building=building, created_by=by, **fields)
-    call.full_clean()
+def _call_spaces_check(building: Building, spaces) -> None:
+    """A call offers active spaces of its own building only."""
     foreign = [space.code for space in spaces if space.building_id != building.pk]
     if foreign:
         raise ValidationError({"spaces": _("These spaces are not in %(building)s: %(codes)s.")
                                % {"building": building, "codes": ", ".join(foreign)}})
+    archived = [space.code for space in spaces if space.archived]
+    if archived:
+        raise ValidationError({"spaces": _("These spaces are archived: %(codes)s.")
+                               % {"codes": ", ".join(archived)}})
+
+
+CALL_CRITERIA = ("spaces", "chains", "disciplines", "stages", "facilities")
+
+
+@transaction.atomic
+def call_create(*, building: Building, spaces=(), chains=(), disciplines=(), stages=(),
+                facilities=(), by: User = None, **fields) -> Call:
+    """A draft open call of a building; its spaces must be active spaces of that building."""
+    if building.archived:
+        raise ValidationError({"building": _("%(building)s is archived.")
+                               % {"building": building}})
+    call = Call(building=building, created_by=by, **fields)
+    call.full_clean()
+    _call_spaces_check(building, spaces)
     call.save()
     call.spaces.set(spaces)
     call.chains.set(chains)
     call.disciplines.set(disciplines)
     call.stages.set(stages)
     call.facilities.set(facilities)
+    return call
+
+
+@transaction.atomic
+def call_update(*, call: Call, **changes) -> Call:
+    """Change a call's text, dates, method, spaces or criteria; its building stays.
+
+    Criteria given (spaces, chains, ...) replace the old ones; those not given stay.
+    """
+    lock_rows(Call.objects.filter(pk=call.pk))
+    if "building" in changes and changes.pop("building").pk != call.building_id:
+        raise ValidationError({"building": _("A call stays with its building; make a new call "
+                                             "for another building.")})
+    criteria = {name: changes.pop(name) for name in CALL_CRITERIA if name in changes}
+    for name, value in changes.items():
+        setattr(call, name, value)
+    call.full_clean()
+    if "spaces" in criteria:
+        # Spaces already offered may have been archived since; only new ones are checked.
+        current = set(call.spaces.values_list("pk", flat=True))
+        _call_spaces_check(call.building,
+                           [space for space in criteria["spaces"] if space.pk not in current])
+    call.save()
+    for name, rows in criteria.items():
+        getattr(call, name).set(rows)
     return call
 
 

@@ -11,17 +11,21 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from broedplaats.models import (
     Building,
     City,
     EndReason,
+    Offer,
+    OfferStatus,
     Policy,
     Space,
+    SpacePhoto,
     Tenancy,
     normalize_postcode,
     rent_per_m2_year,
@@ -31,8 +35,16 @@ from broedplaats.selectors import (
     rent_cap_for,
     tenancies_overlapping,
 )
+from chains import images
 from chains.models import Creative, Stage
-from chains.services import lock_rows, stage_move_record
+from chains.services import (
+    IMAGE_FILE_FIELDS,
+    image_file_names,
+    image_files_delete,
+    image_files_store,
+    lock_rows,
+    stage_move_record,
+)
 
 __all__ = [
     "add_months",
@@ -46,6 +58,10 @@ __all__ = [
     "space_create",
     "space_update",
     "space_archive",
+    "space_unarchive",
+    "SPACE_PHOTO_LIMIT",
+    "space_photo_add",
+    "space_photo_remove",
     "overlap_message",
     "tenancy_check",
     "tenancy_save",
@@ -196,10 +212,75 @@ def space_update(*, space: Space, on: date, facilities=None, stages=None, **fiel
 
 
 @transaction.atomic
-def space_archive(*, space: Space) -> Space:
+def space_archive(*, space: Space, on: date | None = None) -> Space:
+    """Archive a space: no new call, offer or tenancy takes it; its history stays.
+
+    Refused while it is let or promised: a tenancy running on or after `on`, or an open offer.
+    """
+    lock_rows(Space.objects.filter(pk=space.pk))
+    on = on or timezone.localdate()
+    current = Tenancy.objects.filter(space=space).annotate(
+        effective_end=Coalesce("actual_end", "planned_end")).filter(effective_end__gt=on)
+    if current.exists():
+        raise ValidationError({"archived": _(
+            "This space is let (now or later). End its tenancies before archiving it.")})
+    if Offer.objects.filter(space=space, status=OfferStatus.OPEN).exists():
+        raise ValidationError({"archived": _(
+            "This space has an open offer. Withdraw it or let it expire before archiving.")})
     space.archived = True
     space.save(update_fields=["archived"])
     return space
+
+
+@transaction.atomic
+def space_unarchive(*, space: Space) -> Space:
+    """Bring an archived space back into use."""
+    space.archived = False
+    space.save(update_fields=["archived"])
+    return space
+
+
+# --- space photos ----------------------------------------------------------------------------
+
+SPACE_PHOTO_LIMIT = 12
+
+
+def space_photo_add(*, space: Space, file, caption: str = "",
+                    by: AbstractBaseUser | None = None) -> SpacePhoto:
+    """Add an uploaded photo to a space, with its thumbnails; the same checks as a portfolio
+    image (chains.images). Anything refused or failing leaves no row and no file behind."""
+    written: list[str] = []
+    try:
+        with transaction.atomic():
+            lock_rows(Space.objects.filter(pk=space.pk))
+            photos = SpacePhoto.objects.filter(space=space)
+            if photos.count() >= SPACE_PHOTO_LIMIT:
+                raise ValidationError({"image": ngettext(
+                    "A space has at most %(limit)d photo. Remove it before adding another.",
+                    "A space has at most %(limit)d photos. Remove one before adding another.",
+                    SPACE_PHOTO_LIMIT,
+                ) % {"limit": SPACE_PHOTO_LIMIT}})
+            processed = images.process_upload(file)
+            last = photos.aggregate(last=Max("position"))["last"]
+            photo = SpacePhoto(space=space, caption=caption.strip(), uploaded_by=by,
+                               width=processed.width, height=processed.height,
+                               position=0 if last is None else last + 1)
+            photo.full_clean(exclude=IMAGE_FILE_FIELDS)
+            image_files_store(photo, processed, written)
+            photo.save()
+            return photo
+    except BaseException:
+        image_files_delete(written)
+        raise
+
+
+@transaction.atomic
+def space_photo_remove(*, photo: SpacePhoto) -> None:
+    """Remove a photo; its files are deleted once that is committed."""
+    lock_rows(Space.objects.filter(pk=photo.space_id))
+    names = image_file_names([photo])
+    photo.delete()
+    transaction.on_commit(lambda: image_files_delete(names))
 
 
 # --- tenancies -------------------------------------------------------------------------------

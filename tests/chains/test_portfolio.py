@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 from django.utils import translation
@@ -23,12 +22,10 @@ from chains.models import Creative, PortfolioImage
 from chains.selectors import portfolio_of
 from chains.services import portfolio_image_add, portfolio_image_remove, portfolio_image_reorder
 from tests.factories import CreativeFactory, StageMoveFactory
+from tests.images import DAMAGED, NOT_AN_IMAGE, gps_exif, image_bytes, stored_files, upload
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media")]
 
-NOT_AN_IMAGE = "This file is not an image. Upload a JPEG, PNG or WebP image."
-DAMAGED = ("This image is damaged or incomplete. Save or export it again and upload the new "
-           "file.")
 TOO_LARGE = ("This file is larger than 15 MB. Upload an image of at most 15 MB, for example by "
              "exporting it at a smaller size.")
 
@@ -38,23 +35,9 @@ def too_many_pixels(limit: str) -> str:
             "down and upload it again.")
 
 
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path) -> Path:
-    """Uploads go to the test's own directory, never into the repository."""
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 @pytest.fixture
 def creative() -> Creative:
     return CreativeFactory()
-
-
-def image_bytes(fmt: str = "JPEG", size=(800, 600), mode: str = "RGB", color="teal",
-                **options) -> bytes:
-    buffer = io.BytesIO()
-    Image.new(mode, size, color).save(buffer, format=fmt, **options)
-    return buffer.getvalue()
 
 
 def noise_bytes(fmt: str = "JPEG", size=(300, 200)) -> bytes:
@@ -65,14 +48,6 @@ def noise_bytes(fmt: str = "JPEG", size=(300, 200)) -> bytes:
     return buffer.getvalue()
 
 
-def upload(data: bytes, name: str = "photo.jpg", content_type: str = "image/jpeg"):
-    return SimpleUploadedFile(name, data, content_type=content_type)
-
-
-def stored_files(media: Path) -> list[Path]:
-    return sorted(path for path in media.rglob("*") if path.is_file()) if media.exists() else []
-
-
 def opened(field) -> Image.Image:
     image = Image.open(field.path)
     image.load()
@@ -81,16 +56,6 @@ def opened(field) -> Image.Image:
 
 def all_files(image: PortfolioImage) -> list:
     return [image.image, image.thumb_400, image.thumb_1200]
-
-
-def gps_exif() -> Image.Exif:
-    exif = Image.Exif()
-    exif[ExifTags.Base.Make] = "Camera"
-    exif[ExifTags.IFD.GPSInfo] = {
-        ExifTags.GPS.GPSLatitudeRef: "N", ExifTags.GPS.GPSLatitude: (52.0, 22.0, 21.0),
-        ExifTags.GPS.GPSLongitudeRef: "E", ExifTags.GPS.GPSLongitude: (4.0, 53.0, 42.0),
-    }
-    return exif
 
 
 def png_claiming(width: int, height: int) -> bytes:
