@@ -1,14 +1,32 @@
 """Forms of the creatives' allocation pages: they parse; the services hold the rules."""
 
 from django import forms
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from broedplaats.models import Facility
 from chains.models import Stage
 
 
+class PortfolioPicker(forms.CheckboxSelectMultiple):
+    """Checkboxes for portfolio images, each shown with its thumbnail beside the caption."""
+
+    def __init__(self, *args, thumbnails: dict[int, str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.thumbnails = thumbnails
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        url = self.thumbnails.get(int(value)) if str(value).isdigit() else None
+        if url:
+            option["label"] = format_html('<img src="{}" alt="" class="pick-thumb"> {}', url,
+                                          label)
+        return option
+
+
 class ApplicationForm(forms.Form):
-    """Wishes and motivation of an application to a call or onto a candidate list."""
+    """Wishes, motivation and portfolio selection of an application to a call or onto a
+    candidate list. `images` are the applicant's own portfolio images to choose from."""
 
     min_area_m2 = forms.DecimalField(label=_("Area from (m²)"), required=False, min_value=0,
                                      max_digits=7, decimal_places=2)
@@ -24,6 +42,22 @@ class ApplicationForm(forms.Form):
     )
     motivation = forms.CharField(label=_("Motivation"), required=False,
                                  widget=forms.Textarea(attrs={"rows": 6}))
+
+    def __init__(self, *args, images=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.images = {image.pk: image for image in images}
+        self.fields["portfolio_images"] = forms.TypedMultipleChoiceField(
+            label=_("Portfolio images to show"), required=False, coerce=int,
+            choices=[(pk, image.caption or _("Image %(n)d") % {"n": n})
+                     for n, (pk, image) in enumerate(self.images.items(), start=1)],
+            widget=PortfolioPicker(thumbnails={pk: image.thumb_400.url
+                                               for pk, image in self.images.items()}),
+            help_text=_("The programmers reviewing your application see these first. "
+                        "Without a choice they see your whole portfolio."),
+        )
+
+    def clean_portfolio_images(self):
+        return [self.images[pk] for pk in self.cleaned_data["portfolio_images"]]
 
     def clean(self):
         data = super().clean()

@@ -36,7 +36,7 @@ from broedplaats.models import (
     Space,
     Tenancy,
 )
-from chains.models import Stage
+from chains.models import PortfolioImage, Stage
 
 
 def policy_in_force(*, city: City, on: date) -> Policy | None:
@@ -112,13 +112,11 @@ def buildings_public() -> QuerySet[Building]:
 
 
 def building_spaces(*, building: Building, on: date) -> QuerySet[Space]:
-    """A building's active spaces with facilities, stages, photos and whether each is let on
-    a date."""
+    """A building's active spaces with facilities, stages and whether each is let on a date."""
     return (
         spaces_with_occupancy(on)
         .filter(building=building, archived=False)
-        .prefetch_related("facilities", "photos",
-                          Prefetch("stages", queryset=Stage.objects.order_by("order")))
+        .prefetch_related("facilities", Prefetch("stages", queryset=Stage.objects.order_by("order")))
         .order_by("code")
     )
 
@@ -235,6 +233,7 @@ def applications_with_screening(on: date) -> QuerySet[Application]:
 def _with_history(qs: QuerySet[Application]) -> QuerySet[Application]:
     return qs.prefetch_related(
         Prefetch("events", queryset=ApplicationEvent.objects.select_related("by")),
+        Prefetch("portfolio_images", queryset=PortfolioImage.objects.order_by("position")),
     )
 
 

@@ -40,7 +40,8 @@ def building_detail(request, slug: str):
     """A building with its spaces, which stages of which chains it houses, and what is free."""
     today = timezone.localdate()
     building = get_object_or_404(selectors.buildings_public(), slug=slug)
-    spaces = list(selectors.building_spaces(building=building, on=today))
+    spaces = list(selectors.building_spaces(building=building, on=today)
+                  .prefetch_related("photos"))
     context = {
         "building": building,
         "spaces": spaces,

@@ -26,6 +26,7 @@ from broedplaats.services import (
 )
 from chains.forms import add_service_errors
 from chains.models import Creative
+from chains.selectors import portfolio_of
 
 
 def _require_creative(request) -> None:
@@ -83,7 +84,7 @@ def application_new(request):
         building = get_object_or_404(selectors.buildings_public(), slug=request.GET["building"])
     else:
         raise Http404(_("Choose an open call or a building."))
-    form = ApplicationForm(request.POST or None)
+    form = ApplicationForm(request.POST or None, images=portfolio_of(creative=creative))
     if request.method == "POST" and form.is_valid():
         submit = request.POST.get("action") == "submit"
         try:

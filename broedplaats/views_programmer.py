@@ -114,12 +114,22 @@ def _offer_spaces(request, application: Application):
     return spaces
 
 
+def _portfolio_for_review(application: Application) -> list:
+    """The creative's portfolio with the images chosen for this application first (marked
+    `chosen`), then the rest in the creative's order."""
+    chosen = {image.pk for image in application.portfolio_images.all()}
+    images = list(portfolio_of(creative=application.creative))
+    for image in images:
+        image.chosen = image.pk in chosen
+    return sorted(images, key=lambda image: not image.chosen)
+
+
 def _render_applicant(request, application: Application, status: int = 200, **forms):
     today = timezone.localdate()
     context = {
         "application": application,
         "today": today,
-        "images": list(portfolio_of(creative=application.creative)),
+        "images": _portfolio_for_review(application),
         "offers": list(selectors.offers_for_programmer(request.user).filter(
             application=application)),
         "note_form": forms.get("note_form") or ProgrammerNoteForm(),

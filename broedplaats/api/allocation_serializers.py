@@ -28,7 +28,7 @@ from broedplaats.models import (
 )
 from broedplaats.selectors import buildings_for_programmer, spaces_for_programmer
 from chains.api.serializers import StageCodeField
-from chains.models import Chain, Discipline, Stage
+from chains.models import Chain, Discipline, PortfolioImage, Stage
 
 # --- output ------------------------------------------------------------------------------------
 
@@ -64,6 +64,12 @@ class CreativeSummaryOutput(serializers.Serializer):
     discipline = serializers.CharField(source="discipline.slug")
 
 
+class PortfolioImageOutput(serializers.ModelSerializer):
+    class Meta:
+        model = PortfolioImage
+        fields = ["id", "caption", "image", "thumb_400", "thumb_1200", "width", "height"]
+
+
 class ApplicationOutput(serializers.ModelSerializer):
     """An application with its status history, as its creative sees it."""
 
@@ -73,12 +79,13 @@ class ApplicationOutput(serializers.ModelSerializer):
     facilities = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     events = EventOutput(many=True, read_only=True)
     status = status_field(ApplicationStatus)
+    portfolio_images = PortfolioImageOutput(many=True, read_only=True)
 
     class Meta:
         model = Application
         fields = ["id", "status", "building", "call", "call_title", "stage", "min_area_m2",
-                  "max_area_m2", "max_rent", "facilities", "motivation", "submitted_at",
-                  "created_at", "events"]
+                  "max_area_m2", "max_rent", "facilities", "motivation", "portfolio_images",
+                  "submitted_at", "created_at", "events"]
 
 
 class ProgrammerApplicationOutput(ApplicationOutput):
@@ -182,7 +189,7 @@ class ScopedInput(serializers.Serializer):
         self.user = user
 
 
-class ApplicationCreateInput(serializers.Serializer):
+class ApplicationCreateInput(ScopedInput):
     call = serializers.PrimaryKeyRelatedField(queryset=Call.objects.all(), required=False,
                                               allow_null=True)
     building = serializers.SlugRelatedField(slug_field="slug", queryset=Building.objects.all(),
@@ -198,6 +205,14 @@ class ApplicationCreateInput(serializers.Serializer):
     facilities = serializers.SlugRelatedField(slug_field="code", queryset=Facility.objects.all(),
                                               many=True, required=False)
     motivation = serializers.CharField(required=False, allow_blank=True)
+    portfolio_images = serializers.PrimaryKeyRelatedField(
+        many=True, required=False, queryset=PortfolioImage.objects.none(),
+        help_text=_("Ids of images of your own portfolio to show with the application."))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["portfolio_images"].child_relation.queryset = PortfolioImage.objects.filter(
+            creative__user=user)
 
 
 class CallCreateInput(ScopedInput):

@@ -106,7 +106,7 @@ class MyApplicationViewSet(AllocationViewMixin, mixins.ListModelMixin,
         return applications_for_creative(self.request.user, on=self.on)
 
     def create(self, request, *args, **kwargs):
-        data = self.parse(io.ApplicationCreateInput)
+        data = self.parse(io.ApplicationCreateInput, user=request.user)
         creative = Creative.objects.filter(user=request.user).first()
         if creative is None:
             raise ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [

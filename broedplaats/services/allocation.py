@@ -158,9 +158,13 @@ def application_transition(*, application: Application, to: str, by: User = None
 
 @transaction.atomic
 def application_create(*, creative: Creative, on: date, call: Call | None = None,
-                       building: Building | None = None, facilities=(), by: User = None,
-                       **wishes) -> Application:
-    """A draft application to an open call, or onto a building's candidate list."""
+                       building: Building | None = None, facilities=(), portfolio_images=(),
+                       by: User = None, **wishes) -> Application:
+    """A draft application to an open call, or onto a building's candidate list, showing the
+    chosen images of the creative's own portfolio."""
+    if any(image.creative_id != creative.pk for image in portfolio_images):
+        raise ValidationError({"portfolio_images": _(
+            "Choose images of your own portfolio.")})
     if call is not None:
         if not call.is_open(on):
             raise ValidationError({"call": _("This call is not open.")})
@@ -175,6 +179,7 @@ def application_create(*, creative: Creative, on: date, call: Call | None = None
     except IntegrityError as error:  # a second active application raced this one
         raise ValidationError({"call": _("You already have an application here.")}) from error
     application.facilities.set(facilities)
+    application.portfolio_images.set(portfolio_images)
     ApplicationEvent.objects.create(application=application, to_status=application.status,
                                     by=by)
     return application
