@@ -4,12 +4,18 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone, translation
 from django.utils.formats import number_format
+from django.utils.text import capfirst
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from broedplaats.admin_forms import (
     BuildingAdminForm,
@@ -19,6 +25,7 @@ from broedplaats.admin_forms import (
     TenancyAdminForm,
     TenancyInlineFormSet,
 )
+from broedplaats.forms import ProgrammerTenancyEndForm
 from broedplaats.models import (
     ApplicantNote,
     Application,
@@ -33,11 +40,14 @@ from broedplaats.models import (
     Screening,
     SocialReturn,
     Space,
+    SpacePhoto,
     Tenancy,
 )
 from broedplaats.selectors import tenancies_running
-from broedplaats.services import building_archive, space_archive, tenancy_save
-from chains.admin import ProtectedFirstModelAdmin
+from broedplaats.services import building_archive, space_archive, tenancy_end, tenancy_save
+from chains.admin import ImageRowsInline, ProtectedFirstModelAdmin
+from chains.forms import add_service_errors
+from chains.selectors import stage_list
 
 
 def euros(value) -> str:
@@ -50,13 +60,19 @@ def square_metres(value) -> str:
 
 def archive_selected(modeladmin, request, queryset, archive) -> None:
     """Archive each selected row through its archive service and say how many."""
-    rows = list(queryset.filter(archived=False))
-    for row in rows:
-        archive(row)
+    archived = 0
+    for row in queryset.filter(archived=False):
+        try:
+            archive(row)
+        except ValidationError as error:
+            for message in error.messages:
+                modeladmin.message_user(request, f"{row}: {message}", messages.ERROR)
+        else:
+            archived += 1
     modeladmin.message_user(
         request,
-        ngettext("%(count)d row archived.", "%(count)d rows archived.", len(rows))
-        % {"count": len(rows)},
+        ngettext("%(count)d row archived.", "%(count)d rows archived.", archived)
+        % {"count": archived},
         messages.SUCCESS,
     )
 
@@ -191,24 +207,29 @@ class FacilityAdmin(ProtectedFirstModelAdmin):
         return facility.space_count
 
 
-def stamp_tenancy(tenancy: Tenancy, form: forms.ModelForm, user) -> None:
-    """Record who let the space and who ended the tenancy (and when)."""
+# Ending a tenancy is not an edit: tenancy_end checks it and records the creative's stage move
+# and who ended it, so the admin shows these fields and ends a tenancy on its end page only.
+TENANCY_END_FIELDS = ("actual_end", "end_reason", "ended_by", "ended_at")
+
+
+def stamp_creator(tenancy: Tenancy, user) -> None:
+    """Record who let the space (who ended it is recorded by tenancy_end)."""
     if tenancy.pk is None:
         tenancy.created_by = user
-    if "actual_end" in form.changed_data:
-        ended = tenancy.actual_end is not None
-        tenancy.ended_by = user if ended else None
-        tenancy.ended_at = timezone.now() if ended else None
 
 
 class TenancyInline(admin.TabularInline):
-    """The space's tenancies; each row and the rows together obey the tenancy rules."""
+    """The space's tenancies; each row and the rows together obey the tenancy rules.
+
+    A row is ended on its tenancy's end page (the change link), not here.
+    """
 
     model = Tenancy
     form = TenancyAdminForm
     formset = TenancyInlineFormSet
     fields = ("creative", "start", "planned_end", "actual_end", "end_reason", "monthly_rent",
               "rent_exception_reason", "term_exception_reason")
+    readonly_fields = ("actual_end", "end_reason")
     autocomplete_fields = ("creative",)
     formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 1,
                                                                               "cols": 24})}}
@@ -221,10 +242,17 @@ class TenancyInline(admin.TabularInline):
         return super().get_queryset(request).select_related("creative")
 
 
+class SpacePhotoInline(ImageRowsInline):
+    """A space's photos, changed only on the programmer's space page."""
+
+    model = SpacePhoto
+    verbose_name_plural = _("photos")
+
+
 @admin.register(Space)
 class SpaceAdmin(ProtectedFirstModelAdmin):
     form = SpaceAdminForm
-    inlines = [TenancyInline]
+    inlines = [TenancyInline, SpacePhotoInline]
     list_display = ("code", "building", "city", "kind", "area", "rent", "rent_per_m2_year",
                     "archived")
     list_filter = ("archived", "kind", "building__city", "facilities", "stages")
@@ -247,7 +275,7 @@ class SpaceAdmin(ProtectedFirstModelAdmin):
             return super().save_formset(request, form, formset, change)
         formset.save(commit=False)
         for tenancy_form in formset.saved_forms:
-            stamp_tenancy(tenancy_form.instance, tenancy_form, request.user)
+            stamp_creator(tenancy_form.instance, request.user)
             tenancy_save(tenancy_form.instance)
         formset.save_m2m()
 
@@ -296,7 +324,12 @@ class TenancyStatusFilter(admin.SimpleListFilter):
 
 @admin.register(Tenancy)
 class TenancyAdmin(ProtectedFirstModelAdmin):
+    """Tenancies are let and edited here; a running one is ended on its end page
+    (`<id>/end/`, linked from the change form), through `tenancy_end`."""
+
     form = TenancyAdminForm
+    change_form_template = "admin/broedplaats/tenancy/change_form.html"
+    end_template = "admin/broedplaats/tenancy/end.html"
     list_display = ("creative", "space", "start", "planned_end", "actual_end", "rent",
                     "rent_per_m2_year", "end_reason")
     list_filter = (TenancyStatusFilter, "end_reason", "space__kind", "space__building__city")
@@ -304,7 +337,7 @@ class TenancyAdmin(ProtectedFirstModelAdmin):
     search_fields = ("creative__name", "space__code", "space__building__name")
     date_hierarchy = "start"
     autocomplete_fields = ("space", "creative")
-    readonly_fields = ("created_by", "created_at", "ended_by", "ended_at")
+    readonly_fields = ("created_by", "created_at", *TENANCY_END_FIELDS)
     fieldsets = (
         (None, {"fields": ("space", "creative", "start", "planned_end", "monthly_rent")}),
         (_("Exceptions to the policy"), {"fields": ("rent_exception_reason",
@@ -322,8 +355,68 @@ class TenancyAdmin(ProtectedFirstModelAdmin):
     def save_model(self, request, obj, form, change):
         if change and not form.has_changed():
             return
-        stamp_tenancy(obj, form, request.user)
+        stamp_creator(obj, request.user)
         tenancy_save(obj)
+
+    def get_urls(self):
+        end = path("<path:object_id>/end/", self.admin_site.admin_view(self.end_view),
+                   name=f"{self.opts.app_label}_{self.opts.model_name}_end")
+        return [end, *super().get_urls()]
+
+    def end_view(self, request, object_id):
+        """End one tenancy through tenancy_end; a refusal is shown on the form (HTTP 400)."""
+        tenancy = self.get_object(request, unquote(object_id))
+        if tenancy is None:
+            raise Http404
+        if not self.has_change_permission(request, tenancy):
+            raise PermissionDenied
+        stages = list(stage_list())
+        if request.method != "POST":
+            form = ProgrammerTenancyEndForm(initial={"on": timezone.localdate()}, stages=stages)
+            return self.render_end_page(request, tenancy, form)
+        form = ProgrammerTenancyEndForm(request.POST, stages=stages)
+        if form.is_valid():
+            try:
+                tenancy_end(tenancy=tenancy, by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+                # The service may have set the end on this copy before it refused; the write
+                # was rolled back, so show what is stored.
+                tenancy.refresh_from_db()
+            else:
+                with translation.override(None):  # logged untranslated, as Django's own
+                    fields = [str(Tenancy._meta.get_field(name).verbose_name)
+                              for name in TENANCY_END_FIELDS]
+                self.log_change(request, tenancy, [{"changed": {"fields": fields}}])
+                self.message_user(request, gettext("The tenancy of %(creative)s is ended.")
+                                  % {"creative": tenancy.creative}, messages.SUCCESS)
+                return HttpResponseRedirect(reverse(
+                    f"admin:{self.opts.app_label}_{self.opts.model_name}_change",
+                    args=[tenancy.pk], current_app=self.admin_site.name,
+                ))
+        return self.render_end_page(request, tenancy, form, status=400)
+
+    def render_end_page(self, request, tenancy, form, status=200):
+        shown = ["creative", "space", "start", "planned_end", "monthly_rent"]
+        if tenancy.actual_end is not None:
+            shown += ["actual_end", "end_reason"]
+        values = {"monthly_rent": euros(tenancy.monthly_rent),
+                  "end_reason": tenancy.get_end_reason_display()}
+        summary = [(capfirst(Tenancy._meta.get_field(name).verbose_name),
+                    values.get(name, getattr(tenancy, name))) for name in shown]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("End tenancy"),
+            "subtitle": str(tenancy),
+            "opts": self.opts,
+            "original": tenancy,
+            "summary": summary,
+            "form": form,
+            "media": self.media + form.media,
+            "has_view_permission": self.has_view_permission(request, tenancy),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, self.end_template, context, status=status)
 
     @admin.display(description=Tenancy._meta.get_field("monthly_rent").verbose_name,
                    ordering="monthly_rent")

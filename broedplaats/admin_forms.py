@@ -119,12 +119,16 @@ class SpaceAdminForm(forms.ModelForm):
 # --- tenancies -------------------------------------------------------------------------------
 
 class TenancyAdminForm(forms.ModelForm):
-    """A tenancy on its own page or inline under its space: every rule of `tenancy_check`."""
+    """A tenancy on its own page or inline under its space: every rule of `tenancy_check`.
+
+    Its end is not edited here: a tenancy ends through `tenancy_end` (the tenancy's end page in
+    the admin), which also records the creative's stage move and who ended it.
+    """
 
     class Meta:
         model = Tenancy
         fields = ("space", "creative", "start", "planned_end", "monthly_rent",
-                  "rent_exception_reason", "term_exception_reason", "actual_end", "end_reason")
+                  "rent_exception_reason", "term_exception_reason")
 
     def clean(self):
         cleaned_data = super().clean()
@@ -158,7 +162,8 @@ class TenancyInlineFormSet(ParentInstanceFormSet):
             if not form.has_changed() or self._should_delete_form(form):
                 continue
             data = getattr(form, "cleaned_data", {})
-            start, end = data.get("start"), data.get("actual_end") or data.get("planned_end")
+            # The end is read-only here (tenancy_end sets it), so the stored one counts.
+            start, end = data.get("start"), form.instance.actual_end or data.get("planned_end")
             if start is None or end is None or end <= start:
                 continue
             if any(start < other_end and other_start < end for other_start, other_end in periods):

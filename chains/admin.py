@@ -24,8 +24,8 @@ from chains.models import (
 from chains.selectors import creatives_with_stage
 from chains.services import (
     creative_archive,
-    lock_rows,
     image_files_delete_on_commit,
+    lock_rows,
     stage_move_check,
     stage_move_record,
 )
@@ -249,16 +249,14 @@ class DisplayOnlyInlineFormSet(BaseInlineFormSet):
         return []
 
 
-class PortfolioImageInline(admin.TabularInline):
-    """The creative's portfolio, read-only: images are added, removed and reordered only by
-    the portfolio services, which keep rows and files together (the creative's own pages)."""
+class ImageRowsInline(admin.TabularInline):
+    """Read-only images with a thumbnail (portfolio images, space photos): they are added and
+    removed only by their services, which keep rows and files together."""
 
-    model = PortfolioImage
     formset = DisplayOnlyInlineFormSet
     fields = ("preview", "caption", "position", "dimensions", "uploaded_at")
     readonly_fields = fields
     ordering = ("position", "id")
-    verbose_name_plural = _("portfolio")
     can_delete = False
     extra = 0
 
@@ -278,6 +276,13 @@ class PortfolioImageInline(admin.TabularInline):
     @admin.display(description=_("size"))
     def dimensions(self, image):
         return f"{image.width} × {image.height}"
+
+
+class PortfolioImageInline(ImageRowsInline):
+    """The creative's portfolio, changed only on the creative's own pages."""
+
+    model = PortfolioImage
+    verbose_name_plural = _("portfolio")
 
 
 class CurrentStageFilter(admin.SimpleListFilter):

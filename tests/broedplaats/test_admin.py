@@ -10,7 +10,8 @@ from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
-from broedplaats.models import Building, EndReason, Policy, Space, SpaceKind, Tenancy
+from broedplaats.models import Building, Policy, Space, SpaceKind, Tenancy
+from broedplaats.services import space_photo_add
 from tests.factories import (
     BuildingFactory,
     ChainFactory,
@@ -21,6 +22,7 @@ from tests.factories import (
     TenancyFactory,
     facility,
 )
+from tests.images import image_bytes, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -239,26 +241,6 @@ def test_admin_records_who_let_the_space(admin_client, admin_user, space):
     assert Tenancy.objects.get().created_by == admin_user
 
 
-def test_ending_a_tenancy_records_who_ended_it(admin_client, admin_user, tenancy):
-    data = tenancy_data(tenancy.space, tenancy.creative, actual_end="2025-06-01",
-                        end_reason=EndReason.OUTFLOW_TO_MARKET)
-    response = admin_client.post(reverse("admin:broedplaats_tenancy_change", args=[tenancy.pk]),
-                                 data)
-    assert response.status_code == 302
-    tenancy.refresh_from_db()
-    assert tenancy.actual_end == date(2025, 6, 1)
-    assert tenancy.ended_by == admin_user and tenancy.ended_at is not None
-
-
-def test_ending_a_tenancy_without_a_reason_is_refused(admin_client, tenancy):
-    data = tenancy_data(tenancy.space, tenancy.creative, actual_end="2025-06-01")
-    response = admin_client.post(reverse("admin:broedplaats_tenancy_change", args=[tenancy.pk]),
-                                 data)
-    assert "An ended tenancy needs an end reason, and only an ended one." in errors_of(response)
-    tenancy.refresh_from_db()
-    assert tenancy.actual_end is None
-
-
 def test_tenancies_cannot_be_deleted(admin_client, tenancy):
     response = admin_client.post(reverse("admin:broedplaats_tenancy_delete", args=[tenancy.pk]),
                                  {"post": "yes"})
@@ -413,3 +395,23 @@ def test_archive_action_archives_spaces(admin_client, space):
     assert response.status_code == 302
     space.refresh_from_db()
     assert space.archived
+
+
+def test_archive_action_refuses_a_let_space_and_says_why(admin_client, space, today):
+    TenancyFactory(space=space, start=today, planned_end=date(today.year + 2, 1, 1))
+    free = SpaceFactory(building=space.building)
+    response = admin_client.post(reverse("admin:broedplaats_space_changelist"), {
+        "action": "archive_spaces", "_selected_action": [space.pk, free.pk],
+    }, follow=True)
+    shown = [str(message) for message in response.context["messages"]]
+    assert any("This space is let" in message for message in shown)
+    assert "1 row archived." in shown
+    assert not Space.objects.get(pk=space.pk).archived
+    assert Space.objects.get(pk=free.pk).archived
+
+
+def test_space_change_page_shows_its_photos_read_only(admin_client, space, media):
+    photo = space_photo_add(space=space, file=upload(image_bytes()), caption="Raam")
+    response = admin_client.get(reverse("admin:broedplaats_space_change", args=[space.pk]))
+    assert response.status_code == 200
+    assert photo.thumb_400.url in response.content.decode()
