@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from broedplaats.models import ApplicationStatus, EndReason
+from broedplaats.models import ApplicationStatus, EndReason, SocialReturnKind
 from chains.models import Stage
 
 # The moves a programmer makes by hand on the applicant page; offers and screening have their
@@ -88,3 +88,36 @@ class ProgrammerTenancyRenewForm(forms.Form):
     exception_reason = forms.CharField(
         label=_("Exception reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Only beyond the policy's renewals or term."))
+
+
+MARKET = "market"
+
+
+class ProgrammerStageMoveForm(forms.Form):
+    """A tenant's move to a stage or out to the market. `stages` as in the end form."""
+
+    moved_on = forms.DateField(label=_("Date"), widget=DateInput)
+    to = forms.ChoiceField(label=_("Moves to"))
+    note = forms.CharField(label=_("Note"), required=False)
+
+    def __init__(self, *args, stages: list[Stage], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stages = {str(stage.pk): stage for stage in stages}
+        self.fields["to"].choices = [(pk, str(stage)) for pk, stage in self.stages.items()] + [
+            (MARKET, _("Out to the market"))]
+
+    def clean(self):
+        data = super().clean()
+        to = data.pop("to", None)
+        if to is not None:
+            data["to_stage"] = self.stages.get(to)
+            data["to_market"] = to == MARKET
+        return data
+
+
+class ProgrammerSocialReturnForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Activity"), choices=SocialReturnKind.choices)
+    on = forms.DateField(label=_("Date"), widget=DateInput)
+    hours = forms.DecimalField(label=_("Hours"), max_digits=6, decimal_places=2, min_value=0)
+    description = forms.CharField(label=_("Description"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 2}))

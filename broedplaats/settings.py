@@ -140,6 +140,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "kind"; each choice set gets its own schema name.
+    "ENUM_NAME_OVERRIDES": {
+        "SpaceKindEnum": "broedplaats.models.SpaceKind",
+        "SocialReturnKindEnum": "broedplaats.models.SocialReturnKind",
+        "CreativeKindEnum": "chains.models.CreativeKind",
+    },
 }
 
 # The value chain app references the place where a stage move happened through this

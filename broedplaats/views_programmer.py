@@ -23,6 +23,8 @@ from broedplaats.forms import (
     ProgrammerNoteForm,
     ProgrammerOfferForm,
     ProgrammerScreeningForm,
+    ProgrammerSocialReturnForm,
+    ProgrammerStageMoveForm,
     ProgrammerTenancyEndForm,
     ProgrammerTenancyRenewForm,
     ProgrammerTransitionForm,
@@ -34,11 +36,13 @@ from broedplaats.services import (
     application_transition,
     offer_make,
     screening_record,
+    social_return_record,
     tenancy_end,
     tenancy_renew,
+    tenancy_stage_move,
 )
 from chains.forms import add_service_errors
-from chains.selectors import discipline_list, portfolio_of, stage_list
+from chains.selectors import creative_history, discipline_list, portfolio_of, stage_list
 
 APPLICANTS_PER_PAGE = 50
 APPLICANT_ORDERINGS = {"submitted_at": ("submitted_at", "id"),
@@ -281,3 +285,68 @@ def tenancy_renew_view(request, pk: int):
                                 "date": tenancy.planned_end.isoformat()})
             return redirect("programmer-tenancies", slug=building.slug)
     return _render_timeline(request, building, status=400, failed=(tenancy.pk, form))
+
+
+# --- one tenancy: the tenant's stage moves and social return ---------------------------------
+
+def _tenancy(request, pk: int):
+    _require_programmer(request)
+    return get_object_or_404(selectors.tenancies_for_programmer(request.user), pk=pk)
+
+
+def _render_tenancy(request, tenancy, *, move_form=None, return_form=None, status=200):
+    today = timezone.localdate()
+    activities = list(tenancy.social_returns.select_related("recorded_by").order_by("-on", "-id"))
+    return render(request, "broedplaats/programmer/tenancy_detail.html", {
+        "tenancy": tenancy, "today": today,
+        "history": list(creative_history(creative=tenancy.creative)),
+        "activities": activities,
+        "hours": sum((activity.hours for activity in activities), 0),
+        "move_form": move_form or ProgrammerStageMoveForm(
+            stages=list(stage_list()), initial={"moved_on": min(today, tenancy.end)}),
+        "return_form": return_form or ProgrammerSocialReturnForm(
+            initial={"on": min(today, tenancy.end)}),
+    }, status=status)
+
+
+@login_required
+def tenancy_detail(request, pk: int):
+    """A tenancy with the tenant's stage history and social return, and forms to add to both."""
+    return _render_tenancy(request, _tenancy(request, pk))
+
+
+@login_required
+@require_POST
+def tenancy_stage_move_view(request, pk: int):
+    tenancy = _tenancy(request, pk)
+    form = ProgrammerStageMoveForm(request.POST, stages=list(stage_list()))
+    if form.is_valid():
+        try:
+            tenancy_stage_move(tenancy=tenancy, today=timezone.localdate(), by=request.user,
+                               on=form.cleaned_data["moved_on"],
+                               to_stage=form.cleaned_data["to_stage"],
+                               to_market=form.cleaned_data["to_market"],
+                               note=form.cleaned_data["note"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The stage move of %(creative)s is recorded.")
+                             % {"creative": tenancy.creative})
+            return redirect("programmer-tenancy-detail", pk=tenancy.pk)
+    return _render_tenancy(request, tenancy, move_form=form, status=400)
+
+
+@login_required
+@require_POST
+def tenancy_social_return_view(request, pk: int):
+    tenancy = _tenancy(request, pk)
+    form = ProgrammerSocialReturnForm(request.POST)
+    if form.is_valid():
+        try:
+            social_return_record(tenancy=tenancy, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The activity is logged."))
+            return redirect("programmer-tenancy-detail", pk=tenancy.pk)
+    return _render_tenancy(request, tenancy, return_form=form, status=400)

@@ -28,7 +28,7 @@ from broedplaats.models import (
 )
 from broedplaats.selectors import buildings_for_programmer, spaces_for_programmer
 from chains.api.serializers import StageCodeField
-from chains.models import Chain, Discipline, PortfolioImage, Stage
+from chains.models import Chain, Discipline, PortfolioImage, Stage, StageMove
 
 # --- output ------------------------------------------------------------------------------------
 
@@ -290,6 +290,26 @@ class TenancyRenewInput(serializers.Serializer):
         required=False, allow_blank=True, default="",
         help_text="Needed beyond the policy's renewals or standard terms; stored with the "
                   "tenancy's term exception.")
+
+
+class StageMoveOutput(serializers.ModelSerializer):
+    from_stage = StageCodeField(allow_null=True)
+    to_stage = StageCodeField(allow_null=True)
+    building = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = StageMove
+        fields = ["id", "moved_on", "from_stage", "to_stage", "to_market", "building", "note",
+                  "recorded_by"]
+
+
+class StageMoveInput(serializers.Serializer):
+    moved_on = serializers.DateField()
+    to_stage = StageCodeField(read_only=False, queryset=Stage.objects.all(), required=False,
+                              allow_null=True, default=None)
+    to_market = serializers.BooleanField(required=False, default=False)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class SocialReturnInput(serializers.Serializer):

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
@@ -46,8 +47,10 @@ from broedplaats.services import (
     social_return_record,
     tenancy_end,
     tenancy_renew,
+    tenancy_stage_move,
 )
 from chains.models import Creative
+from chains.selectors import creative_history
 
 
 @contextmanager
@@ -278,11 +281,32 @@ class ProgrammerTenancyViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSe
             tenancy_renew(tenancy=tenancy, on=self.on, by=request.user, **data)
         return self.render(tenancy)
 
-    @action(detail=True, methods=["post"], url_path="social-return")
+    @extend_schema(request=io.SocialReturnInput, responses=io.SocialReturnOutput(many=True))
+    @action(detail=True, methods=["get", "post"], url_path="social-return")
     def social_return(self, request, pk=None):
+        """GET: the activities logged for the tenancy; POST: log one."""
         tenancy = self.get_object()
+        if request.method == "GET":
+            activities = tenancy.social_returns.order_by("-on", "-id")
+            return Response(io.SocialReturnOutput(activities, many=True).data)
         data = self.parse(io.SocialReturnInput)
         with service_errors():
             activity = social_return_record(tenancy=tenancy, by=request.user, **data)
         return Response(io.SocialReturnOutput(activity).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=io.StageMoveInput, responses=io.StageMoveOutput(many=True))
+    @action(detail=True, methods=["get", "post"], url_path="stage-moves")
+    def stage_moves(self, request, pk=None):
+        """GET: the tenant's stage history, oldest first; POST: record a move (to a stage or
+        out to the market) dated within the tenancy."""
+        tenancy = self.get_object()
+        if request.method == "POST":
+            data = self.parse(io.StageMoveInput)
+            with service_errors():
+                move = tenancy_stage_move(tenancy=tenancy, today=self.on, by=request.user,
+                                          on=data["moved_on"], to_stage=data["to_stage"],
+                                          to_market=data["to_market"], note=data["note"])
+            return Response(io.StageMoveOutput(move).data, status=status.HTTP_201_CREATED)
+        history = creative_history(creative=tenancy.creative)
+        return Response(io.StageMoveOutput(history, many=True).data)
 

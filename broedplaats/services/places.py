@@ -68,6 +68,7 @@ __all__ = [
     "tenancy_create",
     "tenancy_end",
     "tenancy_renew",
+    "tenancy_stage_move",
 ]
 
 
@@ -492,3 +493,23 @@ def tenancy_renew(*, tenancy: Tenancy, planned_end: date | None = None,
         # An earlier exception does not stretch this renewal: it keeps to the standard terms.
         _term_check(tenancy, policy)
     return tenancy_save(tenancy)
+
+
+def tenancy_stage_move(*, tenancy: Tenancy, on: date, today: date, to_stage: Stage | None = None,
+                       to_market: bool = False, note: str = "",
+                       by: AbstractBaseUser | None = None):
+    """Record a tenant's move along the chain (idea → making → distribution, or out to the
+    market) while they rent here, at this tenancy's building.
+
+    The date lies within the tenancy and not after today; the history's own rules (in date
+    order, a real change) are stage_move_record's.
+    """
+    if on > today:
+        raise ValidationError({"moved_on": _("A stage move cannot be dated after today.")})
+    if not tenancy.start <= on <= tenancy.end:
+        raise ValidationError({"moved_on": _(
+            "The date must fall within the tenancy (%(start)s – %(end)s)."
+        ) % {"start": tenancy.start.isoformat(), "end": tenancy.end.isoformat()}})
+    return stage_move_record(creative=tenancy.creative, on=on, to_stage=to_stage,
+                             to_market=to_market, building=tenancy.space.building, note=note,
+                             by=by)
