@@ -357,6 +357,9 @@ PROGRAMMER_ENDPOINTS = [
     ("post", "programmer-tenancy-end", "tenancy"),
     ("post", "programmer-tenancy-renew", "tenancy"),
     ("post", "programmer-tenancy-social-return", "tenancy"),
+    ("get", "programmer-tenancy-social-return", "tenancy"),
+    ("get", "programmer-tenancy-stage-moves", "tenancy"),
+    ("post", "programmer-tenancy-stage-moves", "tenancy"),
 ]
 
 
