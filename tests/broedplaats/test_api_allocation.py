@@ -616,3 +616,31 @@ def test_renewing_another_programmers_tenancy_is_not_found(place, today):
     assert response.status_code == 404
     tenancy.refresh_from_db()
     assert (tenancy.planned_end, tenancy.renewals) == (today + timedelta(days=300), 0)
+
+
+LIST_ENDPOINTS = [
+    ("my-application-list", ("owner", "other creative")),
+    ("my-offer-list", ("owner", "other creative")),
+    ("programmer-call-list", ("programmer", "other programmer")),
+    ("programmer-application-list", ("programmer", "other programmer")),
+    ("programmer-offer-list", ("programmer", "other programmer")),
+    ("programmer-tenancy-list", ("programmer", "other programmer")),
+]
+
+
+@pytest.mark.parametrize(("name", "allowed"), LIST_ENDPOINTS)
+@pytest.mark.parametrize("who", ["anonymous", "owner", "other creative", "programmer",
+                                 "other programmer", "bureau"])
+def test_list_endpoints_by_role(world, name, allowed, who):
+    """Lists (GET) and creating (POST, where there is one) by every role: the lists' own role
+    gets them (its rows only, tested above), anyone else is refused."""
+    client = client_for(actor(who, world))
+    response = client.get(url(name))
+    if who in allowed:
+        assert response.status_code == 200
+    else:
+        assert response.status_code in (ANONYMOUS if who == "anonymous" else (403,))
+    if name in ("my-application-list", "programmer-call-list"):
+        created = client.post(url(name), {}, format="json")
+        assert created.status_code in ((400,) if who in allowed else
+                                       ANONYMOUS if who == "anonymous" else (403,))
