@@ -140,11 +140,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # Several models have a "kind"; each choice set gets its own schema name.
+    # Several models have a "kind" or a "code"; each choice set gets its own schema name.
     "ENUM_NAME_OVERRIDES": {
         "SpaceKindEnum": "broedplaats.models.SpaceKind",
         "SocialReturnKindEnum": "broedplaats.models.SocialReturnKind",
         "CreativeKindEnum": "chains.models.CreativeKind",
+        "FacilityCodeEnum": "broedplaats.models.FacilityCode",
+        "StageCodeEnum": "chains.models.StageCode",
     },
 }
 

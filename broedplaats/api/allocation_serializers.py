@@ -184,7 +184,7 @@ class SocialReturnOutput(serializers.ModelSerializer):
 class ScopedInput(serializers.Serializer):
     """An input whose related fields are limited to what the requesting user may choose."""
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
 
@@ -209,7 +209,7 @@ class ApplicationCreateInput(ScopedInput):
         many=True, required=False, queryset=PortfolioImage.objects.none(),
         help_text=_("Ids of images of your own portfolio to show with the application."))
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["portfolio_images"].child_relation.queryset = PortfolioImage.objects.filter(
             creative__user=user)
@@ -234,10 +234,18 @@ class CallCreateInput(ScopedInput):
     allocation_method = serializers.ChoiceField(choices=AllocationMethod.choices,
                                                 required=False)
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["building"].queryset = buildings_for_programmer(user)
         self.fields["spaces"].child_relation.queryset = spaces_for_programmer(user)
+
+
+class CallUpdateInput(CallCreateInput):
+    """A call's changeable fields; its building stays."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["building"]
 
 
 # What a programmer moves by hand; submitting, withdrawing, offering and answering an offer
@@ -265,7 +273,7 @@ class OfferInput(ScopedInput):
     start = serializers.DateField()
     reply_by = serializers.DateField()
 
-    def __init__(self, *args, user, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         self.fields["space"].queryset = spaces_for_programmer(user)
 

@@ -40,6 +40,7 @@ from broedplaats.services import (
     application_withdraw,
     call_create,
     call_publish,
+    call_update,
     offer_accept,
     offer_decline,
     offer_make,
@@ -164,7 +165,7 @@ class MyOfferViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet):
 
 class ProgrammerCallViewSet(AllocationViewMixin, mixins.ListModelMixin,
                             mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """Open calls of the user's buildings: list, create a draft, publish."""
+    """Open calls of the user's buildings: list, create a draft, change (PATCH), publish."""
 
     permission_classes = [IsProgrammer]
     serializer_class = io.CallOutput
@@ -179,6 +180,15 @@ class ProgrammerCallViewSet(AllocationViewMixin, mixins.ListModelMixin,
         with service_errors():
             call = call_create(by=request.user, **data)
         return self.render(call, status.HTTP_201_CREATED)
+
+    @extend_schema(request=io.CallUpdateInput)
+    def partial_update(self, request, *args, **kwargs):
+        """Change a call's text, dates, method, spaces or criteria; fields left out stay."""
+        call = self.get_object()
+        data = self.parse(io.CallUpdateInput, user=request.user, partial=True)
+        with service_errors():
+            call_update(call=call, **data)
+        return self.render(call)
 
     @action(detail=True, methods=["post"])
     def publish(self, request, pk=None):

@@ -76,6 +76,13 @@ def _call_spaces_check(building: Building, spaces) -> None:
 CALL_CRITERIA = ("spaces", "chains", "disciplines", "stages", "facilities")
 
 
+def _call_dates_check(call: Call) -> None:
+    """Said on the closing date, where the user looks (the constraint would say it for the
+    whole form)."""
+    if call.opens_on and call.closes_on and call.closes_on < call.opens_on:
+        raise ValidationError({"closes_on": _("A call cannot close before it opens.")})
+
+
 @transaction.atomic
 def call_create(*, building: Building, spaces=(), chains=(), disciplines=(), stages=(),
                 facilities=(), by: User = None, **fields) -> Call:
@@ -84,6 +91,7 @@ def call_create(*, building: Building, spaces=(), chains=(), disciplines=(), sta
         raise ValidationError({"building": _("%(building)s is archived.")
                                % {"building": building}})
     call = Call(building=building, created_by=by, **fields)
+    _call_dates_check(call)
     call.full_clean()
     _call_spaces_check(building, spaces)
     call.save()
@@ -108,6 +116,7 @@ def call_update(*, call: Call, **changes) -> Call:
     criteria = {name: changes.pop(name) for name in CALL_CRITERIA if name in changes}
     for name, value in changes.items():
         setattr(call, name, value)
+    _call_dates_check(call)
     call.full_clean()
     if "spaces" in criteria:
         # Spaces already offered may have been archived since; only new ones are checked.

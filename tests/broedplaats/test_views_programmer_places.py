@@ -306,7 +306,8 @@ def test_call_closing_before_it_opens_is_a_form_error(client, place, today):
                            call_data(place, today,
                                      closes_on=(today - timedelta(days=1)).isoformat()))
     assert response.status_code == 400
-    assert "cannot close before it opens" in str(response.context["form"].errors)
+    assert response.context["form"].errors["closes_on"] == [
+        "A call cannot close before it opens."]
     assert not Call.objects.exists()
 
 
