@@ -26,7 +26,9 @@ PASSWORD = "pass-word-123"
 
 
 @pytest.fixture
-def setting(settings, tmp_path):
+def setting(settings, tmp_path, stages):
+    # The stages exist before any page lists them: a transactional test before this one may
+    # have flushed the reference data.
     settings.MEDIA_ROOT = tmp_path
     today = timezone.localdate()
     policy = PolicyFactory(valid_from=today - timedelta(days=400))
