@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 
 CREATIVE = "creative"
@@ -38,6 +39,14 @@ def roles_of(user) -> Roles:
         )
         user._broedplaats_roles = cached
     return cached
+
+
+def require_role(user, role: str) -> None:
+    """Refuse (403) a user who has neither the role ("creative", "programmer",
+    "city_bureau") nor is an admin."""
+    roles = roles_of(user)
+    if not (getattr(roles, role) or roles.admin):
+        raise PermissionDenied
 
 
 def home_url_name(user) -> str:

@@ -4,14 +4,13 @@ Views only parse and render; reads go through selectors, filtering through filte
 """
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from broedplaats import selectors
 from broedplaats.filters import BuildingFilter
-from broedplaats.roles import home_url_name, roles_of
+from broedplaats.roles import home_url_name, require_role
 from chains.selectors import creative_history, creatives_with_stage, stage_list
 
 BUILDINGS_PER_PAGE = 24
@@ -59,15 +58,9 @@ def home(request):
     return redirect(home_url_name(request.user))
 
 
-def _require(request, role: str) -> None:
-    roles = roles_of(request.user)
-    if not (getattr(roles, role) or roles.admin):
-        raise PermissionDenied
-
-
 @login_required
 def programmer_home(request):
-    _require(request, "programmer")
+    require_role(request.user, "programmer")
     today = timezone.localdate()
     buildings = selectors.building_list(on=today, include_archived=True).filter(
         programmers=request.user
@@ -78,7 +71,7 @@ def programmer_home(request):
 
 @login_required
 def bureau_home(request):
-    _require(request, "city_bureau")
+    require_role(request.user, "city_bureau")
     today = timezone.localdate()
     cities = selectors.cities_watched_by(request.user)
     figures = selectors.city_occupancy(cities=cities, on=today)
@@ -89,7 +82,7 @@ def bureau_home(request):
 
 @login_required
 def creative_home(request):
-    _require(request, "creative")
+    require_role(request.user, "creative")
     creative = creatives_with_stage().filter(user=request.user).first()
     history = list(creative_history(creative=creative)) if creative else []
     context = {"creative": creative, "history": history,

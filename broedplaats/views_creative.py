@@ -6,7 +6,7 @@ simply not in the scoped queryset, so it gives 404 without revealing that it exi
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from broedplaats import selectors
 from broedplaats.forms_creative import ApplicationForm
-from broedplaats.roles import roles_of
+from broedplaats.roles import require_role
 from broedplaats.services import (
     application_create,
     application_submit,
@@ -24,15 +24,9 @@ from broedplaats.services import (
     offer_accept,
     offer_decline,
 )
-from chains.forms import add_service_errors
+from chains.forms import add_service_messages, write_with_form
 from chains.models import Creative
 from chains.selectors import portfolio_of
-
-
-def _require_creative(request) -> None:
-    roles = roles_of(request.user)
-    if not (roles.creative or roles.admin):
-        raise PermissionDenied
 
 
 def _own_creative(request) -> Creative:
@@ -40,11 +34,6 @@ def _own_creative(request) -> Creative:
     if creative is None:
         raise Http404(_("Your account is not linked to a creative profile yet."))
     return creative
-
-
-def _error_messages(request, error: ValidationError) -> None:
-    for message in error.messages:
-        messages.error(request, message)
 
 
 # --- public ------------------------------------------------------------------------------------
@@ -70,7 +59,7 @@ def call_detail(request, pk: int):
 def application_new(request):
     """Apply to an open call (?call=<id>) or join a building's candidate list (?building=<slug>):
     save a draft or submit at once."""
-    _require_creative(request)
+    require_role(request.user, "creative")
     creative = _own_creative(request)
     today = timezone.localdate()
     call = building = None
@@ -85,21 +74,19 @@ def application_new(request):
     else:
         raise Http404(_("Choose an open call or a building."))
     form = ApplicationForm(request.POST or None, images=portfolio_of(creative=creative))
-    if request.method == "POST" and form.is_valid():
-        submit = request.POST.get("action") == "submit"
-        try:
-            with transaction.atomic():
-                application = application_create(creative=creative, on=today, call=call,
-                                                 building=building, by=request.user,
-                                                 **form.cleaned_data)
-                if submit:
-                    application_submit(application=application, on=today, by=request.user)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("Your application is submitted.") if submit
-                             else _("Your application is saved as a draft."))
-            return redirect("creative-applications")
+    submit = request.POST.get("action") == "submit"
+
+    @transaction.atomic
+    def write(data):
+        application = application_create(creative=creative, on=today, call=call,
+                                         building=building, by=request.user, **data)
+        if submit:
+            application_submit(application=application, on=today, by=request.user)
+
+    if request.method == "POST" and write_with_form(form, write):
+        messages.success(request, _("Your application is submitted.") if submit
+                         else _("Your application is saved as a draft."))
+        return redirect("creative-applications")
     return render(request, "broedplaats/creative/application_form.html",
                   {"form": form, "call": call, "building": building or call.building})
 
@@ -107,7 +94,7 @@ def application_new(request):
 @login_required
 def application_list(request):
     """My applications with status, history and list position, and my offers."""
-    _require_creative(request)
+    require_role(request.user, "creative")
     today = timezone.localdate()
     context = {
         "applications": selectors.applications_for_creative_with_position(request.user,
@@ -119,7 +106,7 @@ def application_list(request):
 
 
 def _my_application(request, pk: int):
-    _require_creative(request)
+    require_role(request.user, "creative")
     today = timezone.localdate()
     return get_object_or_404(
         selectors.applications_for_creative(request.user, on=today).select_related("call"),
@@ -134,7 +121,7 @@ def application_submit_view(request, pk: int):
     try:
         application_submit(application=application, on=timezone.localdate(), by=request.user)
     except ValidationError as error:
-        _error_messages(request, error)
+        add_service_messages(request, error)
     else:
         messages.success(request, _("Your application is submitted."))
     return redirect("creative-applications")
@@ -147,7 +134,7 @@ def application_withdraw_view(request, pk: int):
     try:
         application_withdraw(application=application, by=request.user)
     except ValidationError as error:
-        _error_messages(request, error)
+        add_service_messages(request, error)
     else:
         messages.success(request, _("Your application is withdrawn."))
     return redirect("creative-applications")
@@ -156,7 +143,7 @@ def application_withdraw_view(request, pk: int):
 # --- my offers ---------------------------------------------------------------------------------
 
 def _my_offer(request, pk: int):
-    _require_creative(request)
+    require_role(request.user, "creative")
     return get_object_or_404(selectors.offers_for_creative(request.user), pk=pk)
 
 
@@ -167,7 +154,7 @@ def offer_accept_view(request, pk: int):
     try:
         offer_accept(offer=offer, on=timezone.localdate(), by=request.user)
     except ValidationError as error:
-        _error_messages(request, error)
+        add_service_messages(request, error)
     else:
         messages.success(request, _("You accepted the offer; your tenancy of %(space)s starts "
                                     "on %(date)s.") % {"space": offer.space,
@@ -182,7 +169,7 @@ def offer_decline_view(request, pk: int):
     try:
         offer_decline(offer=offer, on=timezone.localdate(), by=request.user)
     except ValidationError as error:
-        _error_messages(request, error)
+        add_service_messages(request, error)
     else:
         messages.success(request, _("You declined the offer."))
     return redirect("creative-applications")

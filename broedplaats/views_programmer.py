@@ -10,7 +10,6 @@ from collections import defaultdict
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -30,7 +29,7 @@ from broedplaats.forms import (
     ProgrammerTransitionForm,
 )
 from broedplaats.models import Application
-from broedplaats.roles import roles_of
+from broedplaats.roles import require_role
 from broedplaats.services import (
     applicant_note_add,
     application_transition,
@@ -41,7 +40,7 @@ from broedplaats.services import (
     tenancy_renew,
     tenancy_stage_move,
 )
-from chains.forms import add_service_errors
+from chains.forms import write_with_form
 from chains.selectors import creative_history, discipline_list, portfolio_of, stage_list
 
 APPLICANTS_PER_PAGE = 50
@@ -49,18 +48,12 @@ APPLICANT_ORDERINGS = {"submitted_at": ("submitted_at", "id"),
                        "-submitted_at": ("-submitted_at", "-id")}
 
 
-def _require_programmer(request) -> None:
-    roles = roles_of(request.user)
-    if not (roles.programmer or roles.admin):
-        raise PermissionDenied
-
-
 # --- applicants --------------------------------------------------------------------------------
 
 @login_required
 def applicant_list(request):
     """Applicants of the programmer's buildings: filters, ordering by submission, 50 a page."""
-    _require_programmer(request)
+    require_role(request.user, "programmer")
     today = timezone.localdate()
     ordering = request.GET.get("order", "submitted_at")
     if ordering not in APPLICANT_ORDERINGS:
@@ -109,7 +102,7 @@ def _filter_choices(form, user) -> None:
 
 
 def _application(request, pk: int) -> Application:
-    _require_programmer(request)
+    require_role(request.user, "programmer")
     today = timezone.localdate()
     return get_object_or_404(
         selectors.applications_for_programmer(request.user, on=today, notes=True), pk=pk)
@@ -161,14 +154,9 @@ def applicant_detail(request, pk: int):
 def _post(request, pk: int, form, form_name: str, write, done: str):
     """Run a service with a valid form; show its refusal on the form, else back to the page."""
     application = _application(request, pk)
-    if form.is_valid():
-        try:
-            write(application, form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, done)
-            return redirect("programmer-applicant-detail", pk=application.pk)
+    if write_with_form(form, lambda data: write(application, data)):
+        messages.success(request, done)
+        return redirect("programmer-applicant-detail", pk=application.pk)
     application = _application(request, pk)  # read again: the refused service may have touched it
     return _render_applicant(request, application, status=400, **{form_name: form})
 
@@ -245,7 +233,7 @@ def _render_timeline(request, building, status: int = 200, failed=None):
 @login_required
 def tenancy_timeline(request, slug: str):
     """Who rents which space of a building, from when until when."""
-    _require_programmer(request)
+    require_role(request.user, "programmer")
     building = get_object_or_404(selectors.buildings_for_programmer(request.user), slug=slug)
     return _render_timeline(request, building)
 
@@ -254,20 +242,16 @@ def tenancy_timeline(request, slug: str):
 @require_POST
 def tenancy_end_view(request, pk: int):
     """End a running tenancy; outflow or next stage records the stage move in the same step."""
-    _require_programmer(request)
+    require_role(request.user, "programmer")
     tenancy = get_object_or_404(selectors.tenancies_for_programmer(request.user), pk=pk)
     building = tenancy.space.building
     form = ProgrammerTenancyEndForm(request.POST, prefix=f"end-{tenancy.pk}",
                                     stages=list(stage_list()))
-    if form.is_valid():
-        try:
-            tenancy_end(tenancy=tenancy, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The tenancy of %(creative)s is ended.")
-                             % {"creative": tenancy.creative})
-            return redirect("programmer-tenancies", slug=building.slug)
+    if write_with_form(form, lambda data: tenancy_end(tenancy=tenancy, by=request.user,
+                                                      **data)):
+        messages.success(request, _("The tenancy of %(creative)s is ended.")
+                         % {"creative": tenancy.creative})
+        return redirect("programmer-tenancies", slug=building.slug)
     return _render_timeline(request, building, status=400, failed=(tenancy.pk, form))
 
 
@@ -275,28 +259,23 @@ def tenancy_end_view(request, pk: int):
 @require_POST
 def tenancy_renew_view(request, pk: int):
     """Renew a tenancy: within policy, or beyond it with a recorded exception reason."""
-    _require_programmer(request)
+    require_role(request.user, "programmer")
     tenancy = get_object_or_404(selectors.tenancies_for_programmer(request.user), pk=pk)
     building = tenancy.space.building
     form = ProgrammerTenancyRenewForm(request.POST, prefix=f"renew-{tenancy.pk}")
-    if form.is_valid():
-        try:
-            tenancy_renew(tenancy=tenancy, on=timezone.localdate(), by=request.user,
-                          **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The tenancy of %(creative)s now runs until %(date)s.")
-                             % {"creative": tenancy.creative,
-                                "date": tenancy.planned_end.isoformat()})
-            return redirect("programmer-tenancies", slug=building.slug)
+    if write_with_form(form, lambda data: tenancy_renew(
+            tenancy=tenancy, on=timezone.localdate(), by=request.user, **data)):
+        messages.success(request, _("The tenancy of %(creative)s now runs until %(date)s.")
+                         % {"creative": tenancy.creative,
+                            "date": tenancy.planned_end.isoformat()})
+        return redirect("programmer-tenancies", slug=building.slug)
     return _render_timeline(request, building, status=400, failed=(tenancy.pk, form))
 
 
 # --- one tenancy: the tenant's stage moves and social return ---------------------------------
 
 def _tenancy(request, pk: int):
-    _require_programmer(request)
+    require_role(request.user, "programmer")
     return get_object_or_404(selectors.tenancies_for_programmer(request.user), pk=pk)
 
 
@@ -326,19 +305,12 @@ def tenancy_detail(request, pk: int):
 def tenancy_stage_move_view(request, pk: int):
     tenancy = _tenancy(request, pk)
     form = ProgrammerStageMoveForm(request.POST, stages=list(stage_list()))
-    if form.is_valid():
-        try:
-            tenancy_stage_move(tenancy=tenancy, today=timezone.localdate(), by=request.user,
-                               on=form.cleaned_data["moved_on"],
-                               to_stage=form.cleaned_data["to_stage"],
-                               to_market=form.cleaned_data["to_market"],
-                               note=form.cleaned_data["note"])
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The stage move of %(creative)s is recorded.")
-                             % {"creative": tenancy.creative})
-            return redirect("programmer-tenancy-detail", pk=tenancy.pk)
+    if write_with_form(form, lambda data: tenancy_stage_move(
+            tenancy=tenancy, today=timezone.localdate(), by=request.user, on=data["moved_on"],
+            to_stage=data["to_stage"], to_market=data["to_market"], note=data["note"])):
+        messages.success(request, _("The stage move of %(creative)s is recorded.")
+                         % {"creative": tenancy.creative})
+        return redirect("programmer-tenancy-detail", pk=tenancy.pk)
     return _render_tenancy(request, tenancy, move_form=form, status=400)
 
 
@@ -347,12 +319,8 @@ def tenancy_stage_move_view(request, pk: int):
 def tenancy_social_return_view(request, pk: int):
     tenancy = _tenancy(request, pk)
     form = ProgrammerSocialReturnForm(request.POST)
-    if form.is_valid():
-        try:
-            social_return_record(tenancy=tenancy, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, _("The activity is logged."))
-            return redirect("programmer-tenancy-detail", pk=tenancy.pk)
+    if write_with_form(form, lambda data: social_return_record(tenancy=tenancy,
+                                                               by=request.user, **data)):
+        messages.success(request, _("The activity is logged."))
+        return redirect("programmer-tenancy-detail", pk=tenancy.pk)
     return _render_tenancy(request, tenancy, return_form=form, status=400)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from broedplaats import selectors
 from broedplaats.forms_places import CallForm, SpaceForm, SpacePhotoForm
 from broedplaats.models import Application, Building, Call, Space, SpacePhoto
+from broedplaats.roles import require_role
 from broedplaats.services import (
     SPACE_PHOTO_LIMIT,
     call_create,
@@ -28,32 +29,17 @@ from broedplaats.services import (
     space_unarchive,
     space_update,
 )
-from broedplaats.views_programmer import _require_programmer
-from chains.forms import add_service_errors
+from chains.forms import add_service_messages, write_with_form
 
 
 def _building(request, slug: str) -> Building:
-    _require_programmer(request)
+    require_role(request.user, "programmer")
     return get_object_or_404(selectors.buildings_for_programmer(request.user), slug=slug)
 
 
 def _space(request, pk: int) -> Space:
-    _require_programmer(request)
-    return get_object_or_404(
-        selectors.spaces_for_programmer(request.user).prefetch_related(
-            "facilities", "stages", "photos"), pk=pk)
-
-
-def _write(form, write) -> bool:
-    """Run a service with a valid form; its refusal goes onto the form. True when written."""
-    if not form.is_valid():
-        return False
-    try:
-        write(form.cleaned_data)
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return False
-    return True
+    require_role(request.user, "programmer")
+    return get_object_or_404(selectors.spaces_for_programmer(request.user), pk=pk)
 
 
 # --- spaces ------------------------------------------------------------------------------------
@@ -80,7 +66,7 @@ def space_new(request, slug: str):
         nonlocal space
         space = space_create(building=building, on=timezone.localdate(), **data)
 
-    if request.method == "POST" and _write(form, write):
+    if request.method == "POST" and write_with_form(form, write):
         messages.success(request, _("Space %(code)s is added.") % {"code": space.code})
         return redirect("programmer-space-edit", pk=space.pk)
     return render(request, "broedplaats/programmer/space_form.html",
@@ -105,7 +91,7 @@ def space_edit(request, pk: int):
     if request.method != "POST":
         return _render_space(request, space)
     form = SpaceForm(request.POST)
-    if _write(form, lambda data: space_update(space=space, on=timezone.localdate(), **data)):
+    if write_with_form(form, lambda data: space_update(space=space, on=timezone.localdate(), **data)):
         messages.success(request, _("Space %(code)s is saved.") % {"code": space.code})
         return redirect("programmer-space-edit", pk=space.pk)
     return _render_space(request, _space(request, pk), form=form, status=400)
@@ -123,8 +109,7 @@ def space_archive_view(request, pk: int):
             space_archive(space=space, on=timezone.localdate())
             messages.success(request, _("Space %(code)s is archived.") % {"code": space.code})
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        add_service_messages(request, error)
     return redirect("programmer-space-edit", pk=space.pk)
 
 
@@ -133,7 +118,7 @@ def space_archive_view(request, pk: int):
 def space_photo_upload(request, pk: int):
     space = _space(request, pk)
     form = SpacePhotoForm(request.POST, request.FILES)
-    if _write(form, lambda data: space_photo_add(space=space, file=data["image"],
+    if write_with_form(form, lambda data: space_photo_add(space=space, file=data["image"],
                                                  caption=data["caption"], by=request.user)):
         messages.success(request, _("The photo is added."))
         return redirect("programmer-space-edit", pk=space.pk)
@@ -143,7 +128,7 @@ def space_photo_upload(request, pk: int):
 @login_required
 @require_POST
 def space_photo_delete(request, pk: int):
-    _require_programmer(request)
+    require_role(request.user, "programmer")
     photo = get_object_or_404(SpacePhoto.objects.filter(
         space__in=selectors.spaces_for_programmer(request.user)), pk=pk)
     space_photo_remove(photo=photo)
@@ -156,7 +141,7 @@ def space_photo_delete(request, pk: int):
 @login_required
 def call_list(request):
     """The calls of the programmer's buildings, newest first, with their applicant counts."""
-    _require_programmer(request)
+    require_role(request.user, "programmer")
     today = timezone.localdate()
     calls = (selectors.calls_for_programmer(request.user).prefetch_related(None)
              .annotate(space_count=Count("spaces", distinct=True),
@@ -186,7 +171,7 @@ def call_new(request, slug: str):
         if publish:
             call_publish(call=call, by=request.user)
 
-    if request.method == "POST" and _write(form, write):
+    if request.method == "POST" and write_with_form(form, write):
         messages.success(request, _("The call is published.") if publish
                          else _("The call is saved as a draft."))
         return redirect("programmer-call-edit", pk=call.pk)
@@ -196,7 +181,7 @@ def call_new(request, slug: str):
 
 
 def _call(request, pk: int) -> Call:
-    _require_programmer(request)
+    require_role(request.user, "programmer")
     return get_object_or_404(selectors.calls_for_programmer(request.user), pk=pk)
 
 
@@ -223,7 +208,7 @@ def call_edit(request, pk: int):
     if request.method != "POST":
         return _render_call(request, call)
     form = CallForm(request.POST, spaces=_call_spaces_with_current(request, call))
-    if _write(form, lambda data: call_update(call=call, **data)):
+    if write_with_form(form, lambda data: call_update(call=call, **data)):
         messages.success(request, _("The call is saved."))
         return redirect("programmer-call-edit", pk=call.pk)
     return _render_call(request, _call(request, pk), form=form, status=400)
@@ -236,8 +221,7 @@ def call_publish_view(request, pk: int):
     try:
         call_publish(call=call, by=request.user)
     except ValidationError as error:
-        for message in error.messages:
-            messages.error(request, message)
+        add_service_messages(request, error)
     else:
         messages.success(request, _("The call is published."))
     return redirect("programmer-call-edit", pk=call.pk)

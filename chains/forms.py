@@ -1,6 +1,7 @@
 """Forms of the creatives' portal. They parse input only; the rules live in chains.services."""
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -15,6 +16,25 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         return
     for field, errors in error.error_dict.items():
         form.add_error(field if field in form.fields else None, errors)
+
+
+def write_with_form(form: forms.Form, write) -> bool:
+    """Call `write(cleaned_data)` (a service) when the form is valid; its ValidationError goes
+    onto the form. True when the write went through."""
+    if not form.is_valid():
+        return False
+    try:
+        write(form.cleaned_data)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return False
+    return True
+
+
+def add_service_messages(request, error: ValidationError) -> None:
+    """Show a service's ValidationError as error messages, for actions without a form."""
+    for message in error.messages:
+        messages.error(request, message)
 
 
 class DisciplineChoiceField(forms.ModelChoiceField):
