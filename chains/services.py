@@ -1,7 +1,7 @@
 """Writes of the value chain: creatives, their stage moves and their portfolios."""
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import IO
 
@@ -184,56 +184,69 @@ def image_files_store(row: models.Model, processed: images.ProcessedImage,
         written.append(getattr(row, field).name)
 
 
-def portfolio_image_add(
-    *, creative: Creative, file: IO[bytes], caption: str = ""
-) -> PortfolioImage:
-    """Add an uploaded image to the end of a creative's portfolio, with its thumbnails.
+def image_row_add(*, owner: models.QuerySet, rows: models.QuerySet, limit: int, too_many: str,
+                  file: IO[bytes],
+                  make: Callable[[images.ProcessedImage, int], models.Model]) -> models.Model:
+    """Add an uploaded image as the last of `rows` (a portfolio, a space's photos), with its
+    thumbnails. `make(processed, position)` builds the unsaved row.
 
-    Anything refused or failing leaves nothing behind: no row and no file.
+    `owner` (the creative's or the space's row) is locked so two uploads at once cannot both
+    take the last place under `limit`. Anything refused or failing leaves nothing behind: no
+    row and no file.
     """
     written: list[str] = []
     try:
-        # The transaction is opened here rather than by the decorator so that a failing
+        # The transaction is opened here rather than by a decorator so that a failing
         # commit, too, deletes the files written inside it.
         with transaction.atomic():
-            return _portfolio_image_add(creative=creative, file=file, caption=caption,
-                                        written=written)
+            lock_rows(owner)
+            if rows.count() >= limit:
+                raise ValidationError({"image": too_many})
+            processed = images.process_upload(file)
+            last = rows.aggregate(last=Max("position"))["last"]
+            row = make(processed, 0 if last is None else last + 1)
+            row.full_clean(exclude=IMAGE_FILE_FIELDS)
+            image_files_store(row, processed, written)
+            row.save()
+            return row
     except BaseException:
         image_files_delete(written)
         raise
 
 
-def _portfolio_image_add(
-    *, creative: Creative, file: IO[bytes], caption: str, written: list[str]
+@transaction.atomic
+def image_row_remove(*, row: models.Model, owner: models.QuerySet) -> None:
+    """Delete an image row under its owner's lock; its files go once that is committed."""
+    lock_rows(owner)
+    names = image_file_names([row])
+    row.delete()
+    transaction.on_commit(lambda: image_files_delete(names))
+
+
+def portfolio_image_add(
+    *, creative: Creative, file: IO[bytes], caption: str = ""
 ) -> PortfolioImage:
-    # Lock the creative's row so two uploads at once cannot both take the last place.
-    lock_rows(Creative.objects.filter(pk=creative.pk))
-    portfolio = PortfolioImage.objects.filter(creative=creative)
-    if portfolio.count() >= images.PORTFOLIO_LIMIT:
-        raise ValidationError({"image": ngettext(
+    """Add an uploaded image to the end of a creative's portfolio, with its thumbnails."""
+    limit = images.PORTFOLIO_LIMIT  # read at call time: tests lower it
+    return image_row_add(
+        owner=Creative.objects.filter(pk=creative.pk),
+        rows=PortfolioImage.objects.filter(creative=creative),
+        limit=limit,
+        too_many=ngettext(
             "A portfolio holds at most %(limit)d image. Remove it before adding another.",
             "A portfolio holds at most %(limit)d images. Remove one before adding another.",
-            images.PORTFOLIO_LIMIT,
-        ) % {"limit": images.PORTFOLIO_LIMIT}})
-    processed = images.process_upload(file)
-    last = portfolio.aggregate(last=Max("position"))["last"]
-    image = PortfolioImage(
-        creative=creative, caption=caption, width=processed.width, height=processed.height,
-        position=0 if last is None else last + 1,
+            limit,
+        ) % {"limit": limit},
+        file=file,
+        make=lambda processed, position: PortfolioImage(
+            creative=creative, caption=caption, width=processed.width,
+            height=processed.height, position=position),
     )
-    image.full_clean(exclude=IMAGE_FILE_FIELDS)
-    image_files_store(image, processed, written)
-    image.save()
-    return image
 
 
-@transaction.atomic
 def portfolio_image_remove(*, image: PortfolioImage) -> None:
     """Remove an image from its portfolio; its files are deleted once that is committed."""
-    lock_rows(Creative.objects.filter(pk=image.creative_id))
-    names = image_file_names([image])
-    image.delete()
-    transaction.on_commit(lambda: image_files_delete(names))
+    image_row_remove(row=image, owner=Creative.objects.filter(pk=image.creative_id))
 
 
 @transaction.atomic

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,16 +35,8 @@ from broedplaats.selectors import (
     rent_cap_for,
     tenancies_overlapping,
 )
-from chains import images
 from chains.models import Creative, Stage
-from chains.services import (
-    IMAGE_FILE_FIELDS,
-    image_file_names,
-    image_files_delete,
-    image_files_store,
-    lock_rows,
-    stage_move_record,
-)
+from chains.services import image_row_add, image_row_remove, lock_rows, stage_move_record
 
 __all__ = [
     "add_months",
@@ -248,40 +240,27 @@ SPACE_PHOTO_LIMIT = 12
 
 def space_photo_add(*, space: Space, file, caption: str = "",
                     by: AbstractBaseUser | None = None) -> SpacePhoto:
-    """Add an uploaded photo to a space, with its thumbnails; the same checks as a portfolio
-    image (chains.images). Anything refused or failing leaves no row and no file behind."""
-    written: list[str] = []
-    try:
-        with transaction.atomic():
-            lock_rows(Space.objects.filter(pk=space.pk))
-            photos = SpacePhoto.objects.filter(space=space)
-            if photos.count() >= SPACE_PHOTO_LIMIT:
-                raise ValidationError({"image": ngettext(
-                    "A space has at most %(limit)d photo. Remove it before adding another.",
-                    "A space has at most %(limit)d photos. Remove one before adding another.",
-                    SPACE_PHOTO_LIMIT,
-                ) % {"limit": SPACE_PHOTO_LIMIT}})
-            processed = images.process_upload(file)
-            last = photos.aggregate(last=Max("position"))["last"]
-            photo = SpacePhoto(space=space, caption=caption.strip(), uploaded_by=by,
-                               width=processed.width, height=processed.height,
-                               position=0 if last is None else last + 1)
-            photo.full_clean(exclude=IMAGE_FILE_FIELDS)
-            image_files_store(photo, processed, written)
-            photo.save()
-            return photo
-    except BaseException:
-        image_files_delete(written)
-        raise
+    """Add an uploaded photo to a space, with its thumbnails; the same checks and storage as
+    a portfolio image (chains.services.image_row_add)."""
+    return image_row_add(
+        owner=Space.objects.filter(pk=space.pk),
+        rows=SpacePhoto.objects.filter(space=space),
+        limit=SPACE_PHOTO_LIMIT,
+        too_many=ngettext(
+            "A space has at most %(limit)d photo. Remove it before adding another.",
+            "A space has at most %(limit)d photos. Remove one before adding another.",
+            SPACE_PHOTO_LIMIT,
+        ) % {"limit": SPACE_PHOTO_LIMIT},
+        file=file,
+        make=lambda processed, position: SpacePhoto(
+            space=space, caption=caption.strip(), uploaded_by=by, width=processed.width,
+            height=processed.height, position=position),
+    )
 
 
-@transaction.atomic
 def space_photo_remove(*, photo: SpacePhoto) -> None:
     """Remove a photo; its files are deleted once that is committed."""
-    lock_rows(Space.objects.filter(pk=photo.space_id))
-    names = image_file_names([photo])
-    photo.delete()
-    transaction.on_commit(lambda: image_files_delete(names))
+    image_row_remove(row=photo, owner=Space.objects.filter(pk=photo.space_id))
 
 
 # --- tenancies -------------------------------------------------------------------------------
