@@ -35,7 +35,7 @@ from broedplaats.selectors import (
     screening_valid_on,
     tenancies_overlapping,
 )
-from broedplaats.services.places import add_months, tenancy_create
+from broedplaats.services.places import add_months, tenancy_create, tenancy_date_check
 from chains.models import Creative
 from chains.services import lock_rows
 
@@ -372,9 +372,6 @@ def social_return_record(*, tenancy: Tenancy, kind: str, on: date, hours, descri
     activity = SocialReturn(tenancy=tenancy, kind=kind, on=on, hours=hours,
                             description=description, recorded_by=by)
     activity.full_clean()
-    if not tenancy.start <= on < tenancy.end:
-        raise ValidationError({"on": _("The date must fall within the tenancy (%(start)s – "
-                                       "%(end)s).") % {"start": tenancy.start.isoformat(),
-                                                       "end": tenancy.end.isoformat()}})
+    tenancy_date_check(tenancy, on, field="on")
     activity.save()
     return activity

@@ -5,7 +5,7 @@ admin, the pages and the API refuse the same things with the same words.
 """
 
 import calendar
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -60,6 +60,7 @@ __all__ = [
     "tenancy_create",
     "tenancy_end",
     "tenancy_renew",
+    "tenancy_date_check",
     "tenancy_stage_move",
 ]
 
@@ -212,9 +213,7 @@ def space_archive(*, space: Space, on: date | None = None) -> Space:
     """
     lock_rows(Space.objects.filter(pk=space.pk))
     on = on or timezone.localdate()
-    current = Tenancy.objects.filter(space=space).annotate(
-        effective_end=Coalesce("actual_end", "planned_end")).filter(effective_end__gt=on)
-    if current.exists():
+    if tenancies_overlapping(space=space, start=on, end=date.max).exists():
         raise ValidationError({"archived": _(
             "This space is let (now or later). End its tenancies before archiving it.")})
     if Offer.objects.filter(space=space, status=OfferStatus.OPEN).exists():
@@ -474,6 +473,17 @@ def tenancy_renew(*, tenancy: Tenancy, planned_end: date | None = None,
     return tenancy_save(tenancy)
 
 
+def tenancy_date_check(tenancy: Tenancy, on: date, *, field: str,
+                       last: date | None = None) -> None:
+    """Refuse a date outside the tenancy: from its start to the day before its (exclusive)
+    end, or to `last` where the end day itself counts."""
+    last = last or tenancy.end - timedelta(days=1)
+    if not tenancy.start <= on <= last:
+        raise ValidationError({field: _(
+            "The date must fall within the tenancy (%(start)s – %(end)s)."
+        ) % {"start": tenancy.start.isoformat(), "end": tenancy.end.isoformat()}})
+
+
 def tenancy_stage_move(*, tenancy: Tenancy, on: date, today: date, to_stage: Stage | None = None,
                        to_market: bool = False, note: str = "",
                        by: AbstractBaseUser | None = None):
@@ -485,10 +495,8 @@ def tenancy_stage_move(*, tenancy: Tenancy, on: date, today: date, to_stage: Sta
     """
     if on > today:
         raise ValidationError({"moved_on": _("A stage move cannot be dated after today.")})
-    if not tenancy.start <= on <= tenancy.end:
-        raise ValidationError({"moved_on": _(
-            "The date must fall within the tenancy (%(start)s – %(end)s)."
-        ) % {"start": tenancy.start.isoformat(), "end": tenancy.end.isoformat()}})
+    # The end day too: a tenant may move on the day they leave.
+    tenancy_date_check(tenancy, on, field="moved_on", last=tenancy.end)
     return stage_move_record(creative=tenancy.creative, on=on, to_stage=to_stage,
                              to_market=to_market, building=tenancy.space.building, note=note,
                              by=by)
