@@ -26,6 +26,25 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format=format or "%Y-%m-%d")
 
 
+class RowsChoiceField(forms.TypedMultipleChoiceField):
+    """A multiple choice of rows by id, checkboxes by default; cleans to the chosen rows.
+
+    The rows are read once, when the form is made, so rendering the form again (after a
+    refusal) does not query again.
+    """
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, *, rows, label_of=str, **kwargs):
+        self.rows = {row.pk: row for row in rows}
+        kwargs.setdefault("required", False)
+        super().__init__(coerce=int, choices=[(pk, label_of(row))
+                                              for pk, row in self.rows.items()], **kwargs)
+
+    def clean(self, value):
+        return [self.rows[pk] for pk in super().clean(value)]
+
+
 class ProgrammerNoteForm(forms.Form):
     text = forms.CharField(label=_("Private note"), widget=forms.Textarea(attrs={"rows": 3}))
 

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from broedplaats.forms import RowsChoiceField
 from broedplaats.models import Facility
 from chains.models import Stage
 
@@ -45,19 +46,17 @@ class ApplicationForm(forms.Form):
 
     def __init__(self, *args, images=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.images = {image.pk: image for image in images}
-        self.fields["portfolio_images"] = forms.TypedMultipleChoiceField(
-            label=_("Portfolio images to show"), required=False, coerce=int,
-            choices=[(pk, image.caption or _("Image %(n)d") % {"n": n})
-                     for n, (pk, image) in enumerate(self.images.items(), start=1)],
-            widget=PortfolioPicker(thumbnails={pk: image.thumb_400.url
-                                               for pk, image in self.images.items()}),
+        images = list(images)
+        labels = {image.pk: image.caption or _("Image %(n)d") % {"n": n}
+                  for n, image in enumerate(images, start=1)}
+        self.fields["portfolio_images"] = RowsChoiceField(
+            label=_("Portfolio images to show"), rows=images,
+            label_of=lambda image: labels[image.pk],
+            widget=PortfolioPicker(thumbnails={image.pk: image.thumb_400.url
+                                               for image in images}),
             help_text=_("The programmers reviewing your application see these first. "
                         "Without a choice they see your whole portfolio."),
         )
-
-    def clean_portfolio_images(self):
-        return [self.images[pk] for pk in self.cleaned_data["portfolio_images"]]
 
     def clean(self):
         data = super().clean()

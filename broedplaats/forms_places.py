@@ -4,28 +4,9 @@ only; broedplaats.services holds the rules (rent cap, spaces of the call's build
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from broedplaats.forms import DateInput
+from broedplaats.forms import DateInput, RowsChoiceField
 from broedplaats.models import AllocationMethod, Facility, Space, SpaceKind
 from chains.models import Chain, Discipline, Stage
-
-
-def _choices(queryset, label=str):
-    """Choices read once from a queryset, so a form rendered twice does not query twice."""
-    return [(row.pk, label(row)) for row in queryset]
-
-
-class _PkMultipleField(forms.TypedMultipleChoiceField):
-    """A multiple choice of rows by id, rendered as checkboxes; cleans to the chosen rows."""
-
-    widget = forms.CheckboxSelectMultiple
-
-    def __init__(self, *, queryset, label_of=str, **kwargs):
-        self.rows = {row.pk: row for row in queryset}
-        super().__init__(coerce=int, required=False,
-                         choices=_choices(self.rows.values(), label_of), **kwargs)
-
-    def clean(self, value):
-        return [self.rows[pk] for pk in super().clean(value)]
 
 
 class SpaceForm(forms.Form):
@@ -43,10 +24,10 @@ class SpaceForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["facilities"] = _PkMultipleField(
-            label=_("Facilities"), queryset=Facility.objects.order_by("code"))
-        self.fields["stages"] = _PkMultipleField(
-            label=_("Stages served"), queryset=Stage.objects.order_by("order"))
+        self.fields["facilities"] = RowsChoiceField(
+            label=_("Facilities"), rows=Facility.objects.order_by("code"))
+        self.fields["stages"] = RowsChoiceField(
+            label=_("Stages served"), rows=Stage.objects.order_by("order"))
 
     @classmethod
     def initial_of(cls, space: Space) -> dict:
@@ -79,21 +60,21 @@ class CallForm(forms.Form):
 
     def __init__(self, *args, spaces, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["spaces"] = _PkMultipleField(
-            label=_("Spaces offered"), queryset=spaces,
+        self.fields["spaces"] = RowsChoiceField(
+            label=_("Spaces offered"), rows=spaces,
             label_of=lambda space: f"{space.code} ({space.get_kind_display()}, "
                                   f"{space.area_m2:.0f} m², € {space.monthly_rent})")
-        self.fields["chains"] = _PkMultipleField(label=_("Chains"),
-                                                 queryset=Chain.objects.order_by("name"))
-        self.fields["disciplines"] = _PkMultipleField(
+        self.fields["chains"] = RowsChoiceField(label=_("Chains"),
+                                                rows=Chain.objects.order_by("name"))
+        self.fields["disciplines"] = RowsChoiceField(
             label=_("Disciplines"),
-            queryset=Discipline.objects.select_related("chain").order_by("chain__name", "name"),
+            rows=Discipline.objects.select_related("chain").order_by("chain__name", "name"),
             label_of=lambda discipline: f"{discipline.display_name} "
                                         f"({discipline.chain.display_name})")
-        self.fields["stages"] = _PkMultipleField(label=_("Stages"),
-                                                 queryset=Stage.objects.order_by("order"))
-        self.fields["facilities"] = _PkMultipleField(label=_("Facilities"),
-                                                     queryset=Facility.objects.order_by("code"))
+        self.fields["stages"] = RowsChoiceField(label=_("Stages"),
+                                                rows=Stage.objects.order_by("order"))
+        self.fields["facilities"] = RowsChoiceField(label=_("Facilities"),
+                                                    rows=Facility.objects.order_by("code"))
 
     @classmethod
     def initial_of(cls, call) -> dict:
