@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from broedplaats.roles import CITY_BUREAU, CREATIVE, PROGRAMMER
+from tests.e2e.steps import log_in
 from tests.factories import (
     BuildingFactory,
     ChainFactory,
@@ -21,7 +22,6 @@ from tests.factories import (
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
 
-PASSWORD = "pass-word-123"
 
 
 @pytest.fixture
@@ -43,13 +43,6 @@ def demo():
     return building
 
 
-def _log_in(page, username):
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.stacked button[type=submit]")
-
-
 @pytest.mark.parametrize(
     ("username", "heading_nl", "heading_en"),
     [
@@ -61,7 +54,7 @@ def _log_in(page, username):
 def test_each_role_logs_in_and_browses_in_dutch_and_english(
     page, demo, username, heading_nl, heading_en
 ):
-    _log_in(page, username)
+    log_in(page, username)
     assert page.locator("h1").inner_text() == heading_nl
 
     page.click("nav >> text=Broedplaatsen")

@@ -1,16 +1,15 @@
 """A programmer's own set-up in a browser: add a space with a photo, open a call for it and
 publish it (the public list shows it), then record a tenant's stage move and social return."""
 
-import io
 from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from PIL import Image
 
 from broedplaats.models import Call, SocialReturn, Space
 from broedplaats.roles import PROGRAMMER
 from chains.models import StageMove
+from tests.e2e.steps import log_in
 from tests.factories import (
     BuildingFactory,
     PolicyFactory,
@@ -20,9 +19,9 @@ from tests.factories import (
     UserFactory,
     stage,
 )
+from tests.images import image_bytes
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
-PASSWORD = "pass-word-123"
 
 
 @pytest.fixture
@@ -41,18 +40,13 @@ def setting(settings, tmp_path, stages):
     StageMoveFactory(creative=tenancy.creative, to_stage=stage("idea"),
                      moved_on=today - timedelta(days=200))
     photo = tmp_path / "ruimte.jpg"
-    buffer = io.BytesIO()
-    Image.new("RGB", (1600, 1000), (40, 90, 160)).save(buffer, "JPEG")
-    photo.write_bytes(buffer.getvalue())
+    photo.write_bytes(image_bytes(size=(1600, 1000), color=(40, 90, 160)))
     return {"building": building, "tenancy": tenancy, "photo": photo, "today": today}
 
 
 def test_programmer_adds_a_space_opens_a_call_and_records_a_tenants_move(page, setting):
     today = setting["today"]
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", "prog")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("form.stacked button[type=submit]")
+    log_in(page, "prog")
 
     # A new space, from the programmer's home.
     page.click("a[href='/programmer/buildings/ndsm/spaces/']")

@@ -3,18 +3,17 @@ programmer screens and offers; the creative accepts; the tenancy shows on the bu
 timeline; the programmer ends it with outflow to the market and the move shows in the
 creative's history."""
 
-import io
 import re
 from datetime import timedelta
 
 import pytest
 from django.core import mail
 from django.utils import timezone
-from PIL import Image
 
 from broedplaats.models import Tenancy
 from broedplaats.roles import PROGRAMMER
 from broedplaats.services import call_create, call_publish
+from tests.e2e.steps import log_in
 from tests.factories import (
     BuildingFactory,
     DisciplineFactory,
@@ -22,9 +21,9 @@ from tests.factories import (
     SpaceFactory,
     UserFactory,
 )
+from tests.images import image_bytes
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.e2e]
-PASSWORD = "pass-word-123"
 
 
 @pytest.fixture
@@ -41,18 +40,9 @@ def demo(settings, tmp_path):
     call_publish(call=call)
     discipline = DisciplineFactory(name="Keramist", slug="keramist")
     png = tmp_path / "werk.png"
-    buffer = io.BytesIO()
-    Image.new("RGB", (900, 600), (180, 90, 40)).save(buffer, "PNG")
-    png.write_bytes(buffer.getvalue())
+    png.write_bytes(image_bytes("PNG", size=(900, 600), color=(180, 90, 40)))
     return {"call": call, "space": space, "building": building, "png": png, "today": today,
             "discipline": discipline}
-
-
-def log_in(page, username, password=PASSWORD):
-    page.goto("/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("form.stacked button[type=submit]")
 
 
 def log_out(page):
