@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 
 from broedplaats import selectors
 from broedplaats.forms_places import CallForm, SpaceForm, SpacePhotoForm
-from broedplaats.models import Application, Building, Call, Space, SpacePhoto
+from broedplaats.models import ApplicationStatus, Building, Call, Space, SpacePhoto
 from broedplaats.roles import require_role
 from broedplaats.services import (
     SPACE_PHOTO_LIMIT,
@@ -145,7 +145,9 @@ def call_list(request):
     today = timezone.localdate()
     calls = (selectors.calls_for_programmer(request.user).prefetch_related(None)
              .annotate(space_count=Count("spaces", distinct=True),
-                       applicant_count=Count("applications", distinct=True)))
+                       # Drafts are the creative's own until submitted, as in the table.
+                       applicant_count=Count("applications", distinct=True, filter=~Q(
+                           applications__status=ApplicationStatus.DRAFT))))
     return render(request, "broedplaats/programmer/call_list.html",
                   {"calls": calls, "today": today,
                    "buildings": selectors.buildings_for_programmer(request.user)
@@ -198,7 +200,8 @@ def _render_call(request, call: Call, form=None, status=200):
     return render(request, "broedplaats/programmer/call_form.html",
                   {"building": call.building, "call": call, "form": form,
                    "is_open": call.is_open(timezone.localdate()),
-                   "applicant_count": Application.objects.filter(call=call).count()},
+                   "applicant_count": selectors.applications_for_programmer(
+                       request.user, on=timezone.localdate()).filter(call=call).count()},
                   status=status)
 
 

@@ -385,3 +385,17 @@ def test_space_photos_show_on_the_public_building_page(client, place):
     photo = space_photo_add(space=place["space"], file=upload(image_bytes()), caption="Licht")
     page = client.get(place["building"].get_absolute_url())
     assert photo.thumb_400.url in page.content.decode()
+
+
+def test_call_pages_count_submitted_applicants_not_drafts(client, place, today):
+    call = call_create(building=place["building"], title="Telling", opens_on=today,
+                       closes_on=today + timedelta(days=9))
+    call_publish(call=call)
+    application_create(creative=CreativeFactory(), call=call, on=today)  # a draft
+    submitted = application_create(creative=CreativeFactory(), call=call, on=today)
+    application_submit(application=submitted, on=today)
+    as_user(client, place["programmer"])
+    [row] = client.get(reverse("programmer-calls")).context["calls"]
+    assert row.applicant_count == 1
+    page = client.get(reverse("programmer-call-edit", args=[call.pk]))
+    assert page.context["applicant_count"] == 1
