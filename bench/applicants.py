@@ -348,7 +348,7 @@ def requests_to_measure(applicants: int, plan: list) -> list[tuple[str, dict, di
     """(label, GET parameters, headers, applicants the page must say match) for each request."""
     from collections import Counter
 
-    from broedplaats.views_programmer import APPLICANTS_PER_PAGE
+    from broedplaats.views.programmer import APPLICANTS_PER_PAGE
 
     pages = max(1, -(-applicants // APPLICANTS_PER_PAGE))
     popular = Counter(slug for _, slug, _ in plan).most_common(1)[0][0]
@@ -370,7 +370,7 @@ def requests_to_measure(applicants: int, plan: list) -> list[tuple[str, dict, di
 
 def check_page(label: str, response, params: dict, headers: dict, matches: int) -> None:
     """The page says how many applicants match and shows the right slice of them."""
-    from broedplaats.views_programmer import APPLICANTS_PER_PAGE
+    from broedplaats.views.programmer import APPLICANTS_PER_PAGE
 
     body = response.content.decode()
     shown = re.search(r'<p class="help">(\d+)', body)

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from broedplaats import views
+from broedplaats.views import public as views
 
 urlpatterns = [
     path("", views.building_list, name="building-list"),

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from broedplaats import views_creative as views
+from broedplaats.views import creative as views
 
 urlpatterns = [
     path("calls/", views.call_list, name="call-list"),

@@ -1,7 +1,7 @@
 from django.urls import path
 
-from broedplaats import views_programmer as views
-from broedplaats import views_programmer_places as places
+from broedplaats.views import places
+from broedplaats.views import programmer as views
 
 urlpatterns = [
     path("applicants/", views.applicant_list, name="programmer-applicants"),

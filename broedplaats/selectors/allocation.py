@@ -1,4 +1,4 @@
-"""Reads of the place side: policies in force, buildings and spaces with what is free."""
+"""Reads of allocation: screening, applications, calls, offers and tenancies, scoped to who asks."""
 
 from datetime import date
 
@@ -11,10 +11,8 @@ from django.db.models import (
     IntegerField,
     OuterRef,
     Prefetch,
-    Q,
     QuerySet,
     Subquery,
-    Sum,
     Value,
     When,
 )
@@ -30,156 +28,12 @@ from broedplaats.models import (
     City,
     Offer,
     OfferStatus,
-    Policy,
-    PolicyRentCap,
     Screening,
     Space,
     Tenancy,
 )
-from chains.models import PortfolioImage, Stage
+from chains.models import PortfolioImage
 
-
-def policy_in_force(*, city: City, on: date) -> Policy | None:
-    """The city's policy valid on a date, or None when the city has none for that day."""
-    return (
-        Policy.objects.filter(city=city, valid_from__lte=on)
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-        .prefetch_related("rent_caps")
-        .order_by("-valid_from")
-        .first()
-    )
-
-
-def rent_cap_for(*, policy: Policy | None, space_kind: str) -> PolicyRentCap | None:
-    if policy is None:
-        return None
-    return next((cap for cap in policy.rent_caps.all() if cap.space_kind == space_kind), None)
-
-
-def tenancies_running(on: date) -> QuerySet[Tenancy]:
-    """Tenancies that hold their space on a date (end dates are exclusive)."""
-    return Tenancy.objects.filter(start__lte=on).filter(
-        Q(actual_end__isnull=False, actual_end__gt=on)
-        | Q(actual_end__isnull=True, planned_end__gt=on)
-    )
-
-
-def tenancies_overlapping(*, space: Space, start: date, end: date) -> QuerySet[Tenancy]:
-    """Tenancies of a space whose [start, end) period meets the given one."""
-    return (
-        Tenancy.objects.filter(space=space, start__lt=end)
-        .annotate(effective_end=Coalesce("actual_end", "planned_end"))
-        .filter(effective_end__gt=start)
-        .exclude(effective_end=F("start"))
-    )
-
-
-def space_is_free(*, space: Space, on: date) -> bool:
-    return not space.archived and not tenancies_running(on).filter(space=space).exists()
-
-
-def spaces_with_occupancy(on: date) -> QuerySet[Space]:
-    """Spaces annotated with `is_let` (a tenancy holds it on the date)."""
-    return Space.objects.annotate(
-        is_let=Exists(tenancies_running(on).filter(space=OuterRef("pk")))
-    )
-
-
-def building_list(*, on: date, include_archived: bool = False) -> QuerySet[Building]:
-    """Buildings with their city, chain focus and counts of active and free spaces on a date."""
-    running = tenancies_running(on).filter(space=OuterRef("spaces__pk")).values("pk")
-    active = Q(spaces__archived=False)
-    qs = (
-        Building.objects.select_related("city")
-        .prefetch_related("chain_focus")
-        .annotate(
-            space_count=Count("spaces", filter=active, distinct=True),
-            free_count=Count("spaces", filter=active & ~Exists(running), distinct=True),
-            total_area=Sum("spaces__area_m2", filter=active),
-        )
-        .order_by("city__name", "name")
-    )
-    if not include_archived:
-        qs = qs.filter(archived=False)
-    return qs
-
-
-def buildings_public() -> QuerySet[Building]:
-    """Buildings shown to the public (not archived), with city and chain focus."""
-    return Building.objects.filter(archived=False).select_related("city").prefetch_related(
-        "chain_focus"
-    )
-
-
-def building_spaces(*, building: Building, on: date) -> QuerySet[Space]:
-    """A building's active spaces with facilities, stages and whether each is let on a date."""
-    return (
-        spaces_with_occupancy(on)
-        .filter(building=building, archived=False)
-        .prefetch_related("facilities", Prefetch("stages", queryset=Stage.objects.order_by("order")))
-        .order_by("code")
-    )
-
-
-def building_chain_stages(*, building: Building) -> list[dict]:
-    """Which stages of which chains a building houses.
-
-    A chain is housed when it is in the building's chain focus; a stage of it is housed
-    when some active space serves that stage. Rows: chain, then one flag per stage.
-    """
-    stages = list(Stage.objects.order_by("order"))
-    served = set(
-        Space.objects.filter(building=building, archived=False)
-        .values_list("stages__pk", flat=True)
-        .distinct()
-    )
-    return [
-        {"chain": chain, "stages": [(stage, stage.pk in served) for stage in stages]}
-        for chain in building.chain_focus.all()
-    ]
-
-
-def space_list(*, on: date) -> QuerySet[Space]:
-    """All active spaces with building, city, facilities, stages and `is_let` on a date."""
-    return (
-        spaces_with_occupancy(on)
-        .filter(archived=False, building__archived=False)
-        .select_related("building__city")
-        .prefetch_related("facilities", "stages")
-        .order_by("building__name", "code")
-    )
-
-
-def buildings_run_by(user) -> QuerySet[Building]:
-    return Building.objects.filter(programmers=user).select_related("city")
-
-
-def cities_watched_by(user) -> QuerySet[City]:
-    return City.objects.filter(bureau_members=user)
-
-
-def city_occupancy(*, cities: QuerySet[City], on: date) -> list[dict]:
-    """Per city: active spaces, spaces let on a date, their m², and the occupancy share."""
-    running = tenancies_running(on).filter(space=OuterRef("pk"))
-    rows = (
-        Space.objects.filter(building__city__in=cities, archived=False, building__archived=False)
-        .annotate(is_let=Exists(running))
-        .values("building__city__name")
-        .annotate(
-            spaces=Count("pk"),
-            let=Count("pk", filter=Q(is_let=True)),
-            area=Sum("area_m2"),
-            let_area=Sum("area_m2", filter=Q(is_let=True)),
-        )
-        .order_by("building__city__name")
-    )
-    return [
-        {**row, "occupancy": round(100 * row["let"] / row["spaces"]) if row["spaces"] else 0}
-        for row in rows
-    ]
-
-
-# --- allocation --------------------------------------------------------------------------------
 
 def screening_valid_on(*, creative, city: City, on: date) -> Screening | None:
     """The creative's newest screening for a city that is valid on a date, if any.

@@ -1,0 +1,35 @@
+"""The place side's models, one module per topic, re-exported here for `broedplaats.models`."""
+
+from broedplaats.models.allocation import (  # noqa: F401
+    ACTIVE_APPLICATION_STATUSES,
+    APPLICATION_TRANSITIONS,
+    AllocationMethod,
+    ApplicantNote,
+    Application,
+    ApplicationEvent,
+    ApplicationStatus,
+    Call,
+    Offer,
+    OfferStatus,
+    Screening,
+    SocialReturn,
+    SocialReturnKind,
+)
+from broedplaats.models.places import (  # noqa: F401
+    Building,
+    City,
+    ClusterType,
+    EndReason,
+    Facility,
+    FacilityCode,
+    OperatorKind,
+    Policy,
+    PolicyRentCap,
+    Space,
+    SpaceKind,
+    SpacePhoto,
+    Tenancy,
+    normalize_postcode,
+    rent_per_m2_year,
+    space_photo_upload_to,
+)

@@ -1,0 +1,35 @@
+"""Reads of the place side, one module per topic, re-exported here for `broedplaats.selectors`."""
+
+from broedplaats.selectors.allocation import (  # noqa: F401
+    applications_for_creative,
+    applications_for_creative_with_position,
+    applications_for_programmer,
+    applications_with_screening,
+    buildings_for_programmer,
+    calls_for_programmer,
+    calls_open,
+    calls_published,
+    offers_for_creative,
+    offers_for_creative_on,
+    offers_for_programmer,
+    offers_past_deadline,
+    screening_valid_on,
+    spaces_for_programmer,
+    tenancies_for_programmer,
+)
+from broedplaats.selectors.places import (  # noqa: F401
+    building_chain_stages,
+    building_list,
+    building_spaces,
+    buildings_public,
+    buildings_run_by,
+    cities_watched_by,
+    city_occupancy,
+    policy_in_force,
+    rent_cap_for,
+    space_is_free,
+    space_list,
+    spaces_with_occupancy,
+    tenancies_overlapping,
+    tenancies_running,
+)
