@@ -33,3 +33,9 @@ from broedplaats.models.places import (  # noqa: F401
     rent_per_m2_year,
     space_photo_upload_to,
 )
+from broedplaats.models.throughput import (  # noqa: F401
+    Figure,
+    PublicFigure,
+    StageSpell,
+    ThroughputRefresh,
+)

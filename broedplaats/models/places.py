@@ -342,6 +342,7 @@ class SpacePhoto(models.Model):
 class EndReason(models.TextChoices):
     OUTFLOW_TO_MARKET = "outflow_to_market", _("Outflow to the market")
     NEXT_STAGE = "next_stage", _("Next stage in another building")
+    TERM_ENDED = "term_ended", _("End of term, not renewed")
     OTHER_BROEDPLAATS = "other_broedplaats", _("Other broedplaats")
     LEFT_SECTOR = "left_sector", _("Left the sector")
     TERMINATED = "terminated", _("Terminated")

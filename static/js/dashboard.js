@@ -122,6 +122,9 @@
       value.max = 100;
     }
     var category = { stacked: stacked && !isLine };
+    if (isLine) {
+      options.layout = { padding: { right: 8 } }; // keep the last point inside the canvas
+    }
     options.scales = {};
     options.scales[valueAxis] = value;
     options.scales[categoryAxis] = category;
@@ -131,6 +134,23 @@
       data: { labels: spec.labels || [], datasets: datasets },
       options: options
     };
+  }
+
+  function hasCycle(flows) {
+    var next = Object.create(null);
+    flows.forEach(function (f) {
+      (next[f.from] = next[f.from] || []).push(f.to);
+    });
+    var state = Object.create(null); // 1 = on stack, 2 = done
+    function visit(node) {
+      if (state[node] === 1) { return true; }
+      if (state[node] === 2) { return false; }
+      state[node] = 1;
+      var found = (next[node] || []).some(visit);
+      state[node] = 2;
+      return found;
+    }
+    return Object.keys(next).some(visit);
   }
 
   function sankeyConfig(spec) {
@@ -143,8 +163,12 @@
       return ctx.dataset.data[ctx.dataIndex] || {};
     }
     var options = baseOptions(spec);
-    // Backward (cyclic) flows curve up towards the canvas top edge, so keep the title below.
+    // Backward (cyclic) flows are drawn as arcs towards the canvas top edge: keep the title
+    // below and leave room above the nodes when the flows contain a cycle.
     options.plugins.title.position = 'bottom';
+    if (hasCycle(spec.flows || [])) {
+      options.layout = { padding: { top: 48, right: 13, bottom: 3, left: 3 } };
+    }
     options.plugins.legend = { display: false };
     options.plugins.tooltip = {
       callbacks: {
