@@ -3,7 +3,9 @@ import tenancy_create`.
 
 - places: policies, rent caps, buildings, spaces, tenancies
 - allocation: open calls, applications, screening, offers
+- throughput: the dashboards' summary table and public figures
 """
 
 from broedplaats.services.allocation import *  # noqa: F403
 from broedplaats.services.places import *  # noqa: F403
+from broedplaats.services.throughput import *  # noqa: F403
