@@ -5,9 +5,11 @@ counts the selectors annotate for that day. Filters over related rows use Exists
 they never duplicate a building or a space and keep the list a single query.
 """
 
+from dataclasses import replace
 from datetime import date
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +26,8 @@ from broedplaats.models import (
     SpaceKind,
 )
 from broedplaats.selectors import tenancies_running
-from chains.models import Chain, StageCode
+from broedplaats.selectors.throughput import Scope, default_period
+from chains.models import Chain, Discipline, StageCode
 
 
 @extend_schema_field(OpenApiTypes.BOOL)
@@ -198,3 +201,99 @@ class ApplicantFilter(DatedFilterSet):
         if value == "expired":
             return queryset.filter(screening_valid=False, screening_any=True)
         return queryset.filter(screening_any=False)
+
+
+# --- the throughput dashboards ----------------------------------------------------------------
+
+class ThroughputFilterForm(forms.Form):
+    """The dashboards' filters, read from the URL (so a link reproduces the view) by the pages
+    and the API alike. Choices are limited to what the reader may see: a bureau's cities, a
+    programmer's buildings. `scope()` turns a valid form into a selectors Scope."""
+
+    EARLIEST = date(2000, 1, 1)
+    MAX_YEARS = 10
+
+    city = forms.ModelChoiceField(queryset=City.objects.none(), required=False, label=_("City"),
+                                  to_field_name="slug", empty_label=_("All my cities"))
+    building = forms.ModelChoiceField(queryset=Building.objects.none(), required=False,
+                                      label=_("Building"), to_field_name="slug",
+                                      empty_label=_("All buildings"))
+    chain = forms.ModelChoiceField(queryset=Chain.objects.all(), required=False, label=_("Chain"),
+                                   to_field_name="slug", empty_label=_("All chains"))
+    discipline = forms.ModelChoiceField(queryset=Discipline.objects.select_related("chain"),
+                                        required=False, label=_("Discipline"),
+                                        to_field_name="slug", empty_label=_("All disciplines"))
+    space_kind = forms.ChoiceField(choices=[("", _("All kinds"))] + SpaceKind.choices,
+                                   required=False, label=_("Kind of space"))
+    start = forms.DateField(required=False, label=_("From"),
+                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    end = forms.DateField(required=False, label=_("Up to"),
+                          widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+
+    def __init__(self, data=None, *, cities: QuerySet[City], buildings: QuerySet[Building],
+                 today: date, choose_city: bool = True):
+        super().__init__(data)
+        self.today = today
+        self.fields["city"].queryset = cities
+        self.fields["building"].queryset = buildings.order_by("name")
+        if not choose_city:
+            del self.fields["city"]
+        default_start, _end = default_period(today)
+        self.fields["start"].widget.attrs.update(min=self.EARLIEST.isoformat(),
+                                                 max=today.isoformat())
+        self.fields["end"].widget.attrs.update(min=self.EARLIEST.isoformat(),
+                                               max=today.isoformat())
+        self.fields["start"].help_text = _("Empty: %(date)s") % {"date": default_start.isoformat()}
+
+    def clean_start(self):
+        start = self.cleaned_data.get("start")
+        if start and not self.EARLIEST <= start <= self.today:
+            raise forms.ValidationError(_("Choose a date from %(first)s up to today.")
+                                        % {"first": self.EARLIEST.isoformat()})
+        return start
+
+    def clean_end(self):
+        end = self.cleaned_data.get("end")
+        if end and not self.EARLIEST <= end <= self.today:
+            raise forms.ValidationError(_("Choose a date from %(first)s up to today.")
+                                        % {"first": self.EARLIEST.isoformat()})
+        return end
+
+    def clean(self):
+        data = super().clean()
+        end = data.get("end") or self.today
+        start = data.get("start") or default_period(end)[0]
+        if "start" in data and "end" in data and start > end:
+            self.add_error("end", _("The period cannot end before it starts."))
+        elif end.year - start.year > self.MAX_YEARS:
+            self.add_error("start", _("Choose a period of at most %(n)s years.")
+                           % {"n": self.MAX_YEARS})
+        data["start"], data["end"] = start, end
+        building, city = data.get("building"), data.get("city")
+        if building and city and building.city_id != city.pk:
+            self.add_error("building", _("This building is not in the chosen city."))
+        chain, discipline = data.get("chain"), data.get("discipline")
+        if chain and discipline and discipline.chain_id != chain.pk:
+            self.add_error("discipline", _("This discipline belongs to another chain."))
+        return data
+
+    def scope(self, base: Scope) -> Scope:
+        """The reader's scope narrowed by the filters; while they are invalid (the errors show
+        beside the fields) the reader's default view."""
+        if self.is_valid():
+            data = self.cleaned_data
+        else:
+            start, end = default_period(self.today)
+            data = {"start": start, "end": end}
+        scope = replace(base, start=data["start"], end=data["end"],
+                        space_kind=data.get("space_kind") or "")
+        if data.get("city"):
+            scope = replace(scope, city_ids=(data["city"].pk,))
+        if data.get("building"):
+            scope = replace(scope, building_ids=(data["building"].pk,))
+        if data.get("chain"):
+            scope = replace(scope, chain_id=data["chain"].pk)
+        if data.get("discipline"):
+            scope = replace(scope, discipline_id=data["discipline"].pk,
+                            discipline_chain_id=data["discipline"].chain_id)
+        return scope

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from broedplaats.views import bureau
 from broedplaats.views import public as views
 
 urlpatterns = [
@@ -11,8 +12,12 @@ urlpatterns = [
     path("buildings/<slug:slug>/", views.building_detail, name="building-detail"),
     path("home/", views.home, name="home"),
     path("home/creative/", views.creative_home, name="creative-home"),
-    path("home/programmer/", views.programmer_home, name="programmer-home"),
-    path("home/bureau/", views.bureau_home, name="bureau-home"),
+    path("home/programmer/", bureau.programmer_home, name="programmer-home"),
+    path("home/bureau/", bureau.bureau_home, name="bureau-home"),
+    path("home/bureau/<slug:slug>/public/", bureau.figure_publish_view,
+         name="bureau-figure-publish"),
+    path("open-data/", bureau.open_data_index, name="open-data"),
+    path("open-data/<slug:slug>/", bureau.open_data, name="open-data-city"),
     path("creatives/", include("chains.urls")),
     path("", include("broedplaats.urls_creative")),  # /calls/ and /me/
     path("programmer/", include("broedplaats.urls_programmer")),

@@ -11,6 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from broedplaats.models import PublicFigure
 from broedplaats.roles import CITY_BUREAU, CREATIVE, PROGRAMMER
 from broedplaats.services import (
     application_create,
@@ -70,6 +71,7 @@ def world(db, today):
                              start=today - timedelta(days=30),
                              planned_end=today + timedelta(days=300))
     photo = space_photo_add(space=spaces[1], file=upload(image_bytes(size=(40, 30))))
+    PublicFigure.objects.create(city=building.city, figure="occupancy")
     other_creative = UserFactory(roles=[CREATIVE])
     CreativeFactory(user=other_creative)
     other_programmer = UserFactory(roles=[PROGRAMMER])
@@ -81,7 +83,7 @@ def world(db, today):
                   "admin": UserFactory(is_superuser=True, is_staff=True)},
         "building": building.slug, "space": spaces[1].pk, "call": call.pk, "image": image.pk,
         "application": application.pk, "draft": draft.pk, "offer": offer.pk,
-        "tenancy": tenancy.pk, "photo": photo.pk,
+        "tenancy": tenancy.pk, "photo": photo.pk, "city": building.city.slug,
     }
 
 
@@ -123,6 +125,10 @@ MATRIX = [
      expect(LOGIN, 302, 404, 403, 403, 403, 302)),
     ("programmer-home", (), "", "get", PROGRAMMER_LIST),
     ("bureau-home", (), "", "get", expect(LOGIN, 403, 403, 403, 403, 200, 200)),
+    # The bureau user of the world watches no city: another city's figures are not found.
+    ("bureau-figure-publish", ("city",), "", "post", expect(LOGIN, 403, 403, 403, 403, 404, 302)),
+    ("open-data", (), "", "get", PUBLIC),
+    ("open-data-city", ("city",), "", "get", PUBLIC),
     ("programmer-applicants", (), "", "get", PROGRAMMER_LIST),
     ("programmer-applicant-detail", ("application",), "", "get", PROGRAMMER_OBJECT),
     ("programmer-applicant-note", ("application",), "", "post", PROGRAMMER_WRITE),

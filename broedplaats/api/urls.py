@@ -17,6 +17,7 @@ from broedplaats.api.allocation_views import (
     ProgrammerOfferViewSet,
     ProgrammerTenancyViewSet,
 )
+from broedplaats.api.throughput import OpenDataFigureView, ThroughputFigureView
 from broedplaats.api.views import BuildingViewSet, SpaceViewSet
 from chains.api.views import ChainViewSet, DisciplineViewSet, StageViewSet
 
@@ -41,5 +42,8 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("token/", obtain_auth_token, name="token"),
+    path("throughput/<str:figure>/", ThroughputFigureView.as_view(), name="throughput-figure"),
+    path("open-data/<slug:slug>/<str:figure>/", OpenDataFigureView.as_view(),
+         name="open-data-figure"),
     path("", include(router.urls)),
 ]

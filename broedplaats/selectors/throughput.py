@@ -76,6 +76,8 @@ LENGTH_BUCKETS = (  # tenancy length in days: [low, high)
 CITY, BUILDING, CHAIN, DISCIPLINE, KIND, PERIOD = (
     "city", "building", "chain", "discipline", "space_kind", "period")
 ALL_FILTERS = frozenset({CITY, BUILDING, CHAIN, DISCIPLINE, KIND, PERIOD})
+FILTER_LABELS = {CITY: _("city"), BUILDING: _("building"), CHAIN: _("chain"),
+                 DISCIPLINE: _("discipline"), KIND: _("kind of space"), PERIOD: _("period")}
 
 
 # --- the shapes ---------------------------------------------------------------------------------
@@ -85,6 +87,7 @@ class Kind:
 
     TEXT, PEOPLE, COUNT, SHARE, DAYS, AREA, HOURS, DATE, RATIO = (
         "text", "people", "count", "share", "days", "area", "hours", "date", "ratio")
+    MIXED = "mixed"  # each row says its own kind in "unit" (tables of measures)
 
 
 @dataclass(frozen=True)
@@ -143,11 +146,14 @@ def _in_scope(scope: Scope, *, building: str, creative: str | None = None,
     """The scope as a Q on a model reaching a building by `building` (a lookup path), its
     creative by `creative` and its kind of space by `kind`. Without a creative path, chain and
     discipline mean the building's chain focus."""
+    def path(suffix: str) -> str:  # building "" is the Building model itself
+        return f"{building}__{suffix}" if building else suffix
+
     q = Q()
     if scope.city_ids is not None:
-        q &= Q(**{f"{building}__city__in": scope.city_ids})
+        q &= Q(**{path("city__in"): scope.city_ids})
     if scope.building_ids is not None:
-        q &= Q(**{f"{building}__in": scope.building_ids})
+        q &= Q(**{f"{building}__in" if building else "pk__in": scope.building_ids})
     if creative:
         if scope.chain_id:
             q &= Q(**{f"{creative}__discipline__chain": scope.chain_id})
@@ -156,7 +162,7 @@ def _in_scope(scope: Scope, *, building: str, creative: str | None = None,
     else:
         chain = scope.discipline_chain_id or scope.chain_id
         if chain:
-            q &= Q(**{f"{building}__chain_focus": chain})
+            q &= Q(**{path("chain_focus"): chain})
         if scope.chain_id and scope.discipline_chain_id and scope.chain_id != scope.discipline_chain_id:
             q &= Q(pk__in=[])  # a discipline of another chain: nothing
     if kind and scope.space_kind:
@@ -225,7 +231,7 @@ def occupancy(scope: Scope) -> Table:
                   area=Sum("area_m2"), let_area=Sum("area_m2", filter=Q(is_let=True)))
         .order_by("kind")
     )
-    total = {"kind": str(_("All spaces")), "spaces": 0, "let": 0, "area": 0, "let_area": 0}
+    total = {"kind": str(_("All spaces")), "is_total": True, "spaces": 0, "let": 0, "area": 0, "let_area": 0}
     labels = dict(SpaceKind.choices)
     for row in rows:
         for key in ("spaces", "let", "area", "let_area"):
@@ -321,7 +327,7 @@ def vacancy(scope: Scope) -> Table:
         rows.append({"kind": str(labels.get(row["kind"], row["kind"])), "spaces": row["spaces"],
                      "vacancy_days": vacant, "per_space": round(vacant / row["spaces"], 1)})
     if rows:
-        rows.append({"kind": str(_("All spaces")), "spaces": all_spaces,
+        rows.append({"kind": str(_("All spaces")), "is_total": True, "spaces": all_spaces,
                      "vacancy_days": all_vacant, "per_space": round(all_vacant / all_spaces, 1)})
     return Table(
         Figure.VACANCY, str(_("Vacancy days")), [
@@ -407,30 +413,30 @@ def demand(scope: Scope) -> Table:
     )
     waits = _placements(scope).aggregate(**_wait_stats())
     rows = [
-        {"measure": str(_("On candidate lists now")), "value": waiting, "kind": Kind.PEOPLE},
+        {"measure": str(_("On candidate lists now")), "value": waiting, "unit": Kind.PEOPLE},
         {"measure": str(_("Open calls opened in the period")), "value": calls.count(),
-         "kind": Kind.COUNT},
-        {"measure": str(_("Spaces in those calls")), "value": call_spaces, "kind": Kind.COUNT},
+         "unit": Kind.COUNT},
+        {"measure": str(_("Spaces in those calls")), "value": call_spaces, "unit": Kind.COUNT},
         {"measure": str(_("Applicants to those calls")), "value": call_applicants,
-         "kind": Kind.PEOPLE},
+         "unit": Kind.PEOPLE},
         {"measure": str(_("Applicants per space")),
          "value": round(call_applicants / call_spaces, 1) if call_spaces else None,
-         "kind": Kind.RATIO, "base": call_applicants},
-        {"measure": str(_("Applied in the period")), "value": applicants["n"], "kind": Kind.PEOPLE},
+         "unit": Kind.RATIO, "base": call_applicants},
+        {"measure": str(_("Applied in the period")), "value": applicants["n"], "unit": Kind.PEOPLE},
         {"measure": str(_("Of them placed so far")), "value": applicants["placed"],
-         "kind": Kind.PEOPLE},
+         "unit": Kind.PEOPLE},
         {"measure": str(_("Share placed")), "value": _share(applicants["placed"], applicants["n"]),
-         "kind": Kind.SHARE, "base": applicants["n"]},
+         "unit": Kind.SHARE, "base": applicants["n"]},
         {"measure": str(_("Tenancies begun from an application")), "value": waits["placed"],
-         "kind": Kind.PEOPLE},
+         "unit": Kind.PEOPLE},
         {"measure": str(_("Median wait (days)")), "value": _round(waits["median"]),
-         "kind": Kind.DAYS, "base": waits["placed"]},
+         "unit": Kind.DAYS, "base": waits["placed"]},
         {"measure": str(_("90th percentile wait (days)")), "value": _round(waits["p90"]),
-         "kind": Kind.DAYS, "base": waits["placed"]},
+         "unit": Kind.DAYS, "base": waits["placed"]},
     ]
     return Table(
         Figure.DEMAND, str(_("Demand")), [
-            Column("measure", _("Measure"), Kind.TEXT), Column("value", _("Value"), "mixed"),
+            Column("measure", _("Measure"), Kind.TEXT), Column("value", _("Value"), Kind.MIXED),
         ], rows,
         note=_("A wait runs from the day an application was submitted to the start of the "
                "tenancy its accepted offer created; counted for tenancies begun in the period."),
@@ -453,7 +459,7 @@ def waits(scope: Scope) -> Table:
     ]
     if rows:
         total = placements.aggregate(**_wait_stats())
-        rows.append({"chain": str(_("All chains")), "placed": total["placed"],
+        rows.append({"chain": str(_("All chains")), "is_total": True, "placed": total["placed"],
                      "median": _round(total["median"]), "p90": _round(total["p90"])})
     return Table(
         Figure.WAITS, str(_("Waiting time to a tenancy")), [
@@ -505,7 +511,8 @@ def time_in_stage(scope: Scope) -> Table:
 
 
 def _stage_total(row: dict, names: dict[int, str]) -> dict:
-    return {"stage": names[row["stage"]], "chain": str(_("All chains")), "spells": row["spells"],
+    return {"stage": names[row["stage"]], "chain": str(_("All chains")), "is_total": True,
+            "spells": row["spells"],
             "q1": _round(row["q1"]), "median": _round(row["median"]), "q3": _round(row["q3"])}
 
 
@@ -622,27 +629,27 @@ def tenancy_summary(scope: Scope) -> Table:
         rent=Count("pk", filter=~Q(rent_exception_reason="")))
     rows = [
         {"measure": str(_("Tenancies ended in the period")), "value": ended["n"],
-         "kind": Kind.PEOPLE},
+         "unit": Kind.PEOPLE},
         {"measure": str(_("Ended moving on (next stage or market)")), "value": ended["moved_on"],
-         "kind": Kind.PEOPLE},
+         "unit": Kind.PEOPLE},
         {"measure": str(_("Doorstroming rate")), "value": _share(ended["moved_on"], ended["n"]),
-         "kind": Kind.SHARE, "base": ended["n"]},
+         "unit": Kind.SHARE, "base": ended["n"]},
         {"measure": str(_("Median length of ended tenancies (days)")),
-         "value": _round(ended["median"]), "kind": Kind.DAYS, "base": ended["n"]},
+         "value": _round(ended["median"]), "unit": Kind.DAYS, "base": ended["n"]},
         {"measure": str(_("Tenancies running in the period")), "value": running["n"],
-         "kind": Kind.PEOPLE},
+         "unit": Kind.PEOPLE},
         {"measure": str(_("Of them renewed at least once")), "value": running["renewed"],
-         "kind": Kind.PEOPLE},
+         "unit": Kind.PEOPLE},
         {"measure": str(_("Renewals in all")), "value": running["renewals"] or 0,
-         "kind": Kind.COUNT, "base": running["renewed"]},
+         "unit": Kind.COUNT, "base": running["renewed"]},
         {"measure": str(_("With a term exception")), "value": running["term"],
-         "kind": Kind.PEOPLE},
+         "unit": Kind.PEOPLE},
         {"measure": str(_("With a rent cap exception")), "value": running["rent"],
-         "kind": Kind.PEOPLE},
+         "unit": Kind.PEOPLE},
     ]
     return Table(
         Figure.TENANCIES, str(_("Doorstroming, renewals and exceptions")), [
-            Column("measure", _("Measure"), Kind.TEXT), Column("value", _("Value"), "mixed"),
+            Column("measure", _("Measure"), Kind.TEXT), Column("value", _("Value"), Kind.MIXED),
         ], rows,
         note=_("Doorstroming: the share of tenancies ended in the period whose reason is "
                "'next stage in another building' or 'outflow to the market'."),
@@ -704,7 +711,8 @@ def completeness(scope: Scope) -> Table:
         totals = focus.aggregate(buildings=Count("building", distinct=True))
         missing = focus.filter(building__in=incomplete).aggregate(
             n=Count("building", distinct=True))["n"]
-        rows.append({"chain": str(_("Buildings, any chain")), "buildings": totals["buildings"],
+        rows.append({"chain": str(_("Buildings, any chain")), "is_total": True,
+                     "buildings": totals["buildings"],
                      **{code: None for code in houses},
                      "complete": totals["buildings"] - missing, "missing": missing})
     return Table(
@@ -744,7 +752,8 @@ def social_return(scope: Scope) -> Table:
             for row in returns.values("kind").annotate(**stats).order_by("kind")]
     if rows:
         total = returns.aggregate(**stats)
-        rows.append({"kind": str(_("All activities")), "activities": total["activities"],
+        rows.append({"kind": str(_("All activities")), "is_total": True,
+                     "activities": total["activities"],
                      "hours": float(total["hours"] or 0), "tenants": total["tenants"]})
     return Table(
         Figure.SOCIAL_RETURN, str(_("Social return")), [
@@ -891,10 +900,10 @@ def suppress(table: Table) -> Table:
     for row in table.rows:
         out = dict(row)
         for key, column in kinds.items():
-            kind = row.get("kind", column.kind) if column.kind == "mixed" else column.kind
-            base = row.get("base") if column.kind == "mixed" else (
+            kind = row.get("unit", column.kind) if column.kind == Kind.MIXED else column.kind
+            base = row.get("base") if column.kind == Kind.MIXED else (
                 row.get(column.base) if column.base else None)
-            if column.base or (column.kind == "mixed" and "base" in row):
+            if column.base or (column.kind == Kind.MIXED and "base" in row):
                 if base is not None and base < THRESHOLD and not _small_zero(base, row.get(key)):
                     out[key] = None
             if kind == Kind.PEOPLE and _small(row.get(key)):
@@ -906,3 +915,133 @@ def suppress(table: Table) -> Table:
 def _small_zero(base, value) -> bool:
     """A value over nobody stays as it is (None or 0): there is no one to recognise."""
     return base == 0 and value in (None, 0)
+
+
+# --- who sees what, the building table, the programmer's actions ---------------------------------
+
+def scope_for(user, *, today: date) -> Scope | None:
+    """The widest scope a user may see: an admin every city, a bureau member their cities, a
+    programmer their buildings; None for anyone else."""
+    from broedplaats.roles import roles_of
+
+    start, end = default_period(today)
+    roles = roles_of(user)
+    if roles.admin:
+        return Scope(today=today, start=start, end=end)
+    if roles.city_bureau:
+        return Scope(today=today, start=start, end=end,
+                     city_ids=tuple(user.bureau_cities.values_list("pk", flat=True)))
+    if roles.programmer:
+        return Scope(today=today, start=start, end=end,
+                     building_ids=tuple(user.programmed_buildings.values_list("pk", flat=True)))
+    return None
+
+
+def buildings_in_scope(scope: Scope) -> QuerySet[Building]:
+    """The buildings of a scope (chain and discipline: those with it in their focus)."""
+    return Building.objects.filter(archived=False).filter(
+        _in_scope(replace(scope, space_kind=""), building=""))
+
+
+BUILDING_ORDERS = {"name": ("name",), "-name": ("-name",), "city": ("city__name", "name"),
+                   "-city": ("-city__name", "name"), "cluster": ("cluster_type", "name"),
+                   "-cluster": ("-cluster_type", "name")}
+
+
+def building_rows(scope: Scope, ids: list[int]) -> list[Building]:
+    """The given buildings (a page of the table) with their figures for the scope: spaces,
+    let today, area, candidate list, tenancies ended and moved on in the period, social-return
+    hours, and the chain × stage cells they house now. Nothing is computed for other rows."""
+    on, period_end = scope.today, scope.end
+    spaces = Space.objects.filter(building=OuterRef("pk"), archived=False)
+    if scope.space_kind:
+        spaces = spaces.filter(kind=scope.space_kind)
+    let = Tenancy.objects.annotate(ends=Coalesce("actual_end", "planned_end")).filter(
+        space__in=spaces.values("pk"), start__lte=on, ends__gt=on)
+    people = _in_scope(replace(scope, city_ids=None, building_ids=None),
+                       building="space__building", creative="creative", kind="space__kind")
+    ended = Tenancy.objects.filter(people, space__building=OuterRef("pk"),
+                                   actual_end__gte=scope.start, actual_end__lte=period_end)
+    waiting = Application.objects.filter(
+        _in_scope(replace(scope, city_ids=None, building_ids=None), building="building",
+                  creative="creative"),
+        building=OuterRef("pk"), call__isnull=True, status__in=WAITING_STATUSES)
+    hours = SocialReturn.objects.filter(
+        _in_scope(replace(scope, city_ids=None, building_ids=None),
+                  building="tenancy__space__building", creative="tenancy__creative",
+                  kind="tenancy__space__kind"),
+        tenancy__space__building=OuterRef("pk"), on__gte=scope.start, on__lte=period_end)
+
+    buildings = list(
+        Building.objects.filter(pk__in=ids).select_related("city")
+        .prefetch_related("chain_focus")
+        .annotate(
+            space_count=Coalesce(Subquery(spaces.order_by().values("building").annotate(
+                n=Count("pk")).values("n")[:1], output_field=IntegerField()), 0),
+            area=Subquery(spaces.order_by().values("building").annotate(
+                n=Sum("area_m2")).values("n")[:1]),
+            let_count=Coalesce(Subquery(let.order_by().values("space__building").annotate(
+                n=Count("pk")).values("n")[:1], output_field=IntegerField()), 0),
+            waiting=Coalesce(Subquery(waiting.order_by().values("building").annotate(
+                n=Count("creative", distinct=True)).values("n")[:1],
+                output_field=IntegerField()), 0),
+            ended=Coalesce(Subquery(ended.order_by().values("space__building").annotate(
+                n=Count("pk")).values("n")[:1], output_field=IntegerField()), 0),
+            moved_on=Coalesce(Subquery(ended.filter(end_reason__in=DOORSTROMING).order_by()
+                                       .values("space__building").annotate(n=Count("pk"))
+                                       .values("n")[:1], output_field=IntegerField()), 0),
+            hours=Subquery(hours.order_by().values("tenancy__space__building").annotate(
+                n=Sum("hours")).values("n")[:1]),
+        )
+    )
+    cells = building_chain_cells(scope, ids)
+    stages = list(Stage.objects.order_by("order"))
+    order = {pk: index for index, pk in enumerate(ids)}
+    buildings.sort(key=lambda building: order[building.pk])
+    for building in buildings:
+        building.occupancy = _share(building.let_count, building.space_count)
+        building.doorstroming = _share(building.moved_on, building.ended)
+        building.chain_cells = [
+            (chain, [(stage, (building.pk, chain.pk, stage.pk) in cells) for stage in stages])
+            for chain in building.chain_focus.all()
+        ]
+    return buildings
+
+
+def programmer_actions(user, *, on: date, limit: int = 10) -> dict:
+    """What a programmer should act on: applications waiting for screening, open offers whose
+    reply date falls within a week, tenancies ending within 90 days, spaces empty today."""
+    from broedplaats.selectors.allocation import (
+        applications_for_programmer,
+        offers_for_programmer,
+        spaces_for_programmer,
+        tenancies_for_programmer,
+    )
+
+    screening = applications_for_programmer(user, on=on).filter(
+        status__in=[ApplicationStatus.SUBMITTED, ApplicationStatus.SCREENING])
+    offers = offers_for_programmer(user).filter(
+        status=OfferStatus.OPEN, reply_by__gte=on, reply_by__lte=on + timedelta(days=7)
+    ).order_by("reply_by", "pk")
+    ending = tenancies_for_programmer(user).filter(
+        actual_end__isnull=True, planned_end__gt=on, planned_end__lte=on + timedelta(days=90),
+        start__lte=on).order_by("planned_end", "pk")
+    running = Tenancy.objects.annotate(ends=Coalesce("actual_end", "planned_end")).filter(
+        space=OuterRef("pk"), start__lte=on, ends__gt=on)
+    vacant = spaces_for_programmer(user).filter(archived=False, building__archived=False) \
+        .exclude(Exists(running)).order_by("building__name", "code")
+    return {
+        "screening": screening.count(),
+        "offers": list(offers[:limit]), "offers_count": offers.count(),
+        "ending": list(ending[:limit]), "ending_count": ending.count(),
+        "vacant": list(vacant[:limit]), "vacant_count": vacant.count(),
+    }
+
+
+def suppressed_for(user) -> bool:
+    """Whether a reader sees small counts suppressed: everyone but admins and programmers (who
+    see only their own buildings, whose tenants they know by name anyway)."""
+    from broedplaats.roles import roles_of
+
+    roles = roles_of(user)
+    return not (roles.admin or (roles.programmer and not roles.city_bureau))

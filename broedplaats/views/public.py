@@ -59,28 +59,6 @@ def home(request):
 
 
 @login_required
-def programmer_home(request):
-    require_role(request.user, "programmer")
-    today = timezone.localdate()
-    buildings = selectors.building_list(on=today, include_archived=True).filter(
-        programmers=request.user
-    )
-    return render(request, "broedplaats/home_programmer.html",
-                  {"buildings": buildings, "today": today})
-
-
-@login_required
-def bureau_home(request):
-    require_role(request.user, "city_bureau")
-    today = timezone.localdate()
-    cities = selectors.cities_watched_by(request.user)
-    figures = selectors.city_occupancy(cities=cities, on=today)
-    buildings = selectors.building_list(on=today).filter(city__in=cities)
-    return render(request, "broedplaats/home_bureau.html",
-                  {"cities": cities, "figures": figures, "buildings": buildings, "today": today})
-
-
-@login_required
 def creative_home(request):
     require_role(request.user, "creative")
     creative = creatives_with_stage().filter(user=request.user).first()

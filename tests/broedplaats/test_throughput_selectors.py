@@ -113,8 +113,8 @@ def test_occupancy_counts_spaces_and_area_let_today_per_kind(world, english):
     assert rows["Studio"] | {} == {"kind": "Studio", "spaces": 3, "let": 2, "share": 66.7,
                                    "area": 90.0, "let_area": 50.0, "area_share": 55.6}
     assert (rows["Workshop"]["let"], rows["Desk"]["let"]) == (0, 0)
-    assert rows["All spaces"] == {"kind": "All spaces", "spaces": 5, "let": 2, "share": 40.0,
-                                  "area": 150.0, "let_area": 50.0, "area_share": 33.3}
+    assert rows["All spaces"] == {"kind": "All spaces", "is_total": True, "spaces": 5, "let": 2,
+                                  "share": 40.0, "area": 150.0, "let_area": 50.0, "area_share": 33.3}
 
 
 def test_occupancy_filters_by_building_kind_and_chain_focus(world, english):
@@ -152,7 +152,8 @@ def test_vacancy_days_per_kind_over_the_period(world, english):
     assert rows["Studio"] == {"kind": "Studio", "spaces": 3, "vacancy_days": 227, "per_space": 75.7}
     assert rows["Workshop"]["vacancy_days"] == 350 - 184  # t4 let it 1 Jul – 1 Jan
     assert rows["Desk"]["vacancy_days"] == 350
-    assert rows["All spaces"] == {"kind": "All spaces", "spaces": 5, "vacancy_days": 743,
+    assert rows["All spaces"] == {"kind": "All spaces", "is_total": True, "spaces": 5,
+                                  "vacancy_days": 743,
                                   "per_space": 148.6}
 
 
@@ -357,7 +358,8 @@ def test_social_return_sums_hours_and_activities_of_the_period(world, english):
                                 (t3, date(2025, 12, 1), "1.25"), (t1, date(2024, 1, 5), "8")):
         SocialReturn.objects.create(tenancy=tenancy, kind="workshop", on=day, hours=Decimal(hours))
     rows = by(raw("social-return", scope_of(world)), "kind")
-    assert rows["All activities"] == {"kind": "All activities", "activities": 3, "hours": 7.75,
+    assert rows["All activities"] == {"kind": "All activities", "is_total": True, "activities": 3,
+                                      "hours": 7.75,
                                       "tenants": 2}
 
 
