@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from broedplaats.filters import ThroughputFilterForm
@@ -32,15 +33,15 @@ BUILDINGS_PER_PAGE = 24
 
 # The dashboard's sections: a heading and the figures under it, in reading order.
 SECTIONS = (
-    (_("Occupancy"), (Figure.OCCUPANCY, Figure.OCCUPANCY_MONTHLY, Figure.VACANCY,
-                      Figure.LONGEST_VACANT)),
-    (_("Demand and waiting"), (Figure.DEMAND, Figure.WAITS)),
-    (_("Along the chain"), (Figure.FLOWS, Figure.TIME_IN_STAGE, Figure.COHORTS,
-                            Figure.COMPLETENESS)),
-    (_("Tenancies"), (Figure.TENANCIES, Figure.END_REASONS, Figure.TENANCY_LENGTH)),
-    (_("Social return and spread"), (Figure.SOCIAL_RETURN, Figure.DISTRICTS,
-                                     Figure.DISCIPLINES)),
-    (_("Trends"), (Figure.TRENDS,)),
+    (gettext_lazy("Occupancy"),
+     (Figure.OCCUPANCY, Figure.OCCUPANCY_MONTHLY, Figure.VACANCY, Figure.LONGEST_VACANT)),
+    (gettext_lazy("Demand and waiting"), (Figure.DEMAND, Figure.WAITS)),
+    (gettext_lazy("Along the chain"),
+     (Figure.FLOWS, Figure.TIME_IN_STAGE, Figure.COHORTS, Figure.COMPLETENESS)),
+    (gettext_lazy("Tenancies"), (Figure.TENANCIES, Figure.END_REASONS, Figure.TENANCY_LENGTH)),
+    (gettext_lazy("Social return and spread"),
+     (Figure.SOCIAL_RETURN, Figure.DISTRICTS, Figure.DISCIPLINES)),
+    (gettext_lazy("Trends"), (Figure.TRENDS,)),
 )
 
 

@@ -80,6 +80,7 @@ def test_bureau_home_shows_every_figure_for_its_city(client, city):
                    "trends"):
         assert f'id="{figure}"' in html, figure
     assert "Aaa Atelierhuis" in html and "Rotterdamse Loods" not in html
+    assert "<h2>Occupancy</h2>" in html  # headings follow the reader's language
 
 
 def test_bureau_pages_and_downloads_hold_no_personal_data(client, city):
