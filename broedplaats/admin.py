@@ -37,14 +37,22 @@ from broedplaats.models import (
     Offer,
     Policy,
     PolicyRentCap,
+    PublicFigure,
     Screening,
     SocialReturn,
     Space,
     SpacePhoto,
     Tenancy,
+    ThroughputRefresh,
 )
 from broedplaats.selectors import tenancies_running
-from broedplaats.services import building_archive, space_archive, tenancy_end, tenancy_save
+from broedplaats.services import (
+    building_archive,
+    space_archive,
+    tenancy_end,
+    tenancy_save,
+    throughput_refresh,
+)
 from chains.admin import ImageRowsInline, ProtectedFirstModelAdmin
 from chains.forms import add_service_errors
 from chains.selectors import stage_list
@@ -546,3 +554,39 @@ class SocialReturnAdmin(ReadOnlyAdminMixin, ProtectedFirstModelAdmin):
     list_select_related = ("tenancy__creative", "tenancy__space__building", "recorded_by")
     search_fields = ("tenancy__creative__name", "description")
     date_hierarchy = "on"
+
+
+# --- throughput ------------------------------------------------------------------------------------
+
+@admin.register(PublicFigure)
+class PublicFigureAdmin(admin.ModelAdmin):
+    """Which figures a city publishes as open data (a bureau does this on its dashboard)."""
+
+    list_display = ("city", "figure", "published_by", "published_at")
+    list_filter = ("city", "figure")
+    readonly_fields = ("published_by", "published_at")
+
+    def save_model(self, request, obj, form, change):
+        obj.published_by = obj.published_by or request.user
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(ThroughputRefresh)
+class ThroughputRefreshAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The rebuilds of the stage-spell summary; 'Rebuild now' runs one at once."""
+
+    list_display = ("finished_at", "seconds", "spells")
+    actions = None
+    change_list_template = "admin/broedplaats/throughputrefresh/change_list.html"
+
+    def get_urls(self):
+        return [path("rebuild/", self.admin_site.admin_view(self.rebuild_view),
+                     name="broedplaats_throughputrefresh_rebuild"), *super().get_urls()]
+
+    def rebuild_view(self, request):
+        if request.method != "POST" or not request.user.is_superuser:
+            raise PermissionDenied
+        refresh = throughput_refresh()
+        self.message_user(request, gettext("Rebuilt %(n)s stage spells in %(s).1f s.")
+                          % {"n": refresh.spells, "s": refresh.seconds}, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:broedplaats_throughputrefresh_changelist"))
