@@ -16,17 +16,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+from django.db import connection
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import (
     Coalesce,
@@ -675,46 +679,70 @@ def tenants_with_stage(scope: Scope) -> QuerySet[Tenancy]:
     )
 
 
+def _housed_pairs(scope: Scope, stages: list[Stage], chain: int | None) -> QuerySet:
+    """One row per (building, chain in its focus) with a current tenant of that chain, with a
+    1 or 0 per stage (`s<stage pk>`): whether such a tenant is in that stage now."""
+    tenants = tenants_with_stage(scope).filter(
+        space__building__archived=False,
+        space__building__chain_focus=F("creative__discipline__chain"))
+    if chain:
+        tenants = tenants.filter(chain_ref=chain)
+    return tenants.values("building_ref", "chain_ref").annotate(**{
+        f"s{stage.pk}": Max(Case(When(stage_ref=stage.pk, then=Value(1)), default=Value(0)))
+        for stage in stages
+    }).order_by()
+
+
 def completeness(scope: Scope) -> Table:
     """Per chain: the buildings with it in their focus, how many house each stage of it now
-    (a tenant of that chain in that stage), and how many miss a link."""
+    (a tenant of that chain in that stage), and how many miss a link.
+
+    The tenants' current stages are grouped once per (building, chain) in SQL; two small
+    queries over that grouping count per chain and per building (a correlated test per
+    building and stage would look up every tenant's newest move again and again)."""
     stages = list(Stage.objects.order_by("order"))
+    chain = scope.discipline_chain_id or scope.chain_id
     focus = Building.chain_focus.through.objects.filter(
-        building__archived=False,
-        **({"chain": scope.discipline_chain_id or scope.chain_id}
-           if (scope.discipline_chain_id or scope.chain_id) else {}),
+        building__archived=False, **({"chain": chain} if chain else {}),
     ).filter(_in_scope(replace(scope, chain_id=None, discipline_id=None,
                                discipline_chain_id=None, space_kind=""), building="building"))
-    tenants = tenants_with_stage(scope)
-    houses = {
-        stage.code: Exists(tenants.filter(building_ref=OuterRef("building"),
-                                          chain_ref=OuterRef("chain"), stage_ref=stage.pk))
-        for stage in stages
-    }
-    complete = Q(**{f"h_{code}": True for code in houses})
-    per_chain = (
-        focus.annotate(**{f"h_{code}": expression for code, expression in houses.items()})
-        .values(chain_name=F("chain__name"), chain_name_en=F("chain__name_en"))
-        .annotate(buildings=Count("pk"),
-                  **{code: Count("pk", filter=Q(**{f"h_{code}": True})) for code in houses},
-                  complete=Count("pk", filter=complete))
-        .order_by("chain_name")
-    )
+    per_chain = {row["chain"]: row for row in focus.values(
+        "chain", chain_name=F("chain__name"), chain_name_en=F("chain__name_en"),
+    ).annotate(buildings=Count("pk")).order_by()}
+    if not per_chain or not stages:
+        housed, complete_buildings = {}, 0
+    else:
+        q = connection.ops.quote_name
+        pairs_sql, pairs_params = _housed_pairs(scope, stages, chain).query.sql_with_params()
+        columns = [q(f"s{stage.pk}") for stage in stages]
+        every = " AND ".join(f"p.{column} = 1" for column in columns)
+        sums = ", ".join(f"SUM(p.{column})" for column in columns)
+        focus_sql, focus_params = focus.values(focus_building=F("building")) \
+            .annotate(n=Count("pk")).order_by().query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT p.{q('chain_ref')}, {sums}, SUM(CASE WHEN {every} THEN 1 ELSE 0 END) "
+                f"FROM ({pairs_sql}) p GROUP BY p.{q('chain_ref')}", pairs_params)
+            housed = {row[0]: row[1:] for row in cursor.fetchall()}
+            cursor.execute(
+                f"SELECT COUNT(*) FROM (SELECT p.{q('building_ref')} AS b, "
+                f"SUM(CASE WHEN {every} THEN 1 ELSE 0 END) AS c FROM ({pairs_sql}) p "
+                f"GROUP BY p.{q('building_ref')}) x JOIN ({focus_sql}) f "
+                f"ON f.{q('focus_building')} = x.b WHERE x.c = f.{q('n')}",
+                (*pairs_params, *focus_params))
+            complete_buildings = cursor.fetchone()[0]
     rows = []
-    for row in per_chain:
+    for chain_id, row in sorted(per_chain.items(), key=lambda item: item[1]["chain_name"]):
+        counts = housed.get(chain_id, (0,) * (len(stages) + 1))
         rows.append({"chain": _localized(row, "chain_name"), "buildings": row["buildings"],
-                     **{code: row[code] for code in houses}, "complete": row["complete"],
-                     "missing": row["buildings"] - row["complete"]})
+                     **{stage.code: int(counts[index] or 0) for index, stage in enumerate(stages)},
+                     "complete": int(counts[-1] or 0),
+                     "missing": row["buildings"] - int(counts[-1] or 0)})
     if rows:
-        incomplete = focus.annotate(**{f"h_{code}": e for code, e in houses.items()}) \
-            .exclude(complete).values("building")
-        totals = focus.aggregate(buildings=Count("building", distinct=True))
-        missing = focus.filter(building__in=incomplete).aggregate(
-            n=Count("building", distinct=True))["n"]
+        total = focus.aggregate(buildings=Count("building", distinct=True))["buildings"]
         rows.append({"chain": str(_("Buildings, any chain")), "is_total": True,
-                     "buildings": totals["buildings"],
-                     **{code: None for code in houses},
-                     "complete": totals["buildings"] - missing, "missing": missing})
+                     "buildings": total, **{stage.code: None for stage in stages},
+                     "complete": complete_buildings, "missing": total - complete_buildings})
     return Table(
         Figure.COMPLETENESS, str(_("Chain completeness")), [
             Column("chain", _("Chain"), Kind.TEXT),

@@ -254,7 +254,7 @@ def test_doorstroming_rate_renewals_and_exceptions(world, english):
     assert rows["With a term exception"]["value"] == 1
 
 
-def test_an_empty_period_gives_no_rows_and_no_errors(world):
+def test_an_empty_period_gives_no_rows_and_no_errors(world, english):
     empty = scope_of(world, start=date(2010, 1, 1), end=date(2010, 12, 31))
     assert raw("tenancy-length", empty).rows == []
     assert raw("end-reasons", empty).rows == []
@@ -407,3 +407,19 @@ def test_a_median_over_fewer_than_five_is_suppressed_but_five_are_shown(world, a
 def test_space_counts_are_not_people_and_stay_exact(world, english):
     rows = by(t.figure_table("occupancy", scope_of(world)), "kind")
     assert rows["Studio"]["let"] == 2
+
+
+def test_a_building_housing_every_stage_of_its_focus_is_complete(world, english):
+    # A1 (fashion focus) gets three current fashion tenants, in idea, making and distribution.
+    a1, designer = world["a1"], world["designer"]
+    for index, stage in enumerate(world["stages"]):
+        creative = CreativeFactory(discipline=designer)
+        TenancyFactory(space=SpaceFactory(building=a1, code=f"c{index}"), creative=creative,
+                       start=date(2026, 1, 1), planned_end=date(2027, 1, 1))
+        StageMoveFactory(creative=creative, to_stage=stage, moved_on=date(2026, 2, 1),
+                         building=a1)
+    rows = by(raw("completeness", scope_of(world)), "chain")
+    assert rows["Fashion"] == {"chain": "Fashion", "buildings": 1, "idea": 1, "making": 1,
+                               "distribution": 1, "complete": 1, "missing": 0}
+    # A2 (music focus) houses nothing: one of the two buildings misses a link.
+    assert (rows["Buildings, any chain"]["complete"], rows["Buildings, any chain"]["missing"]) == (1, 1)
