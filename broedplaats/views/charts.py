@@ -51,14 +51,14 @@ def chart_for(table: Table, *, month_label=None) -> dict | None:
         # although projects go round (distribution → idea).
         flows = [{"from": f"{row['from']} →", "to": f"→ {row['to']}", "flow": _number(row["moves"])}
                  for row in table.rows if _number(row["moves"])]
-        colors = {}
+        palette: dict[str, str] = {}  # one colour per stage, on both sides
         for row in table.rows:
-            for label, name in ((f"{row['from']} →", row["from"]), (f"→ {row['to']}", row["to"])):
-                colors[label] = STAGE_COLORS[len(colors) % len(STAGE_COLORS)] \
-                    if name not in colors else colors[name]
-                colors.setdefault(name, colors[label])
+            for name in (row["from"], row["to"]):
+                palette.setdefault(name, STAGE_COLORS[len(palette) % len(STAGE_COLORS)])
+        colors = {**{f"{name} →": color for name, color in palette.items()},
+                  **{f"→ {name}": color for name, color in palette.items()}}
         return {"type": "sankey", "title": table.title, "flows": flows,
-                "colors": {label: color for label, color in colors.items() if "→" in label}}
+                "colors": colors}
     if table.figure == Figure.TIME_IN_STAGE:
         rows = [row for row in table.rows if row.get("is_total")]
         spec = _series(Table(table.figure, table.title, table.columns, rows), "stage",
