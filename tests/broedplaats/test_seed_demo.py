@@ -6,22 +6,26 @@ the invariant checks below read the same data without rebuilding it.
 
 import io
 from collections import Counter, defaultdict
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_UP, Decimal
 from itertools import groupby
+from statistics import median
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, F, OuterRef, Sum
 from django.db.models.functions import Coalesce
 from django.test import override_settings
+from django.utils import timezone
 
 from broedplaats import roles
 from broedplaats.demo import demo_flush
 from broedplaats.models import (
+    APPLICATION_TRANSITIONS,
     Application,
+    ApplicationEvent,
     ApplicationStatus,
     Building,
     Call,
@@ -33,11 +37,13 @@ from broedplaats.models import (
     OperatorKind,
     Policy,
     Screening,
+    SocialReturn,
+    SocialReturnKind,
     Space,
     SpaceKind,
     Tenancy,
 )
-from broedplaats.selectors import spaces_with_occupancy, tenancies_running
+from broedplaats.selectors import screening_valid_on, spaces_with_occupancy, tenancies_running
 from broedplaats.services import add_months
 from broedplaats.services.allocation import application_create, application_submit
 from chains.models import Chain, Creative, Stage, StageMove
@@ -69,8 +75,9 @@ def seed(*args: str) -> str:
     return out.getvalue()
 
 
-def fingerprint() -> tuple[list, list, list]:
-    """Everything that makes the demo what it is, without primary keys or timestamps."""
+def fingerprint() -> tuple[list, ...]:
+    """Everything that makes the demo what it is, without primary keys or the timestamps of
+    the open calls (the services write those at the current time)."""
     creatives = list(Creative.objects.order_by("pk").values_list(
         "name", "kvk_number", "kind", "discipline__slug", "archived"))
     tenancies = list(Tenancy.objects.order_by("pk").values_list(
@@ -79,7 +86,16 @@ def fingerprint() -> tuple[list, list, list]:
     moves = list(StageMove.objects.order_by("pk").values_list(
         "creative__name", "moved_on", "from_stage__code", "to_stage__code", "to_market",
         "building__slug"))
-    return creatives, tenancies, moves
+    applications = list(Application.objects.filter(call__isnull=True).order_by("pk").values_list(
+        "creative__name", "building__slug", "status", "stage__code", "submitted_at", "created_at"))
+    events = list(ApplicationEvent.objects.filter(
+        application__call__isnull=True, at__lt=noon_of(TODAY + timedelta(days=1))
+    ).order_by("pk").values_list("application__creative__name", "from_status", "to_status", "at"))
+    offers = list(Offer.objects.filter(status=OfferStatus.ACCEPTED).order_by("pk").values_list(
+        "space__code", "tenancy__start", "offered_on", "reply_by", "made_at", "responded_at"))
+    social = list(SocialReturn.objects.order_by("pk").values_list(
+        "tenancy__creative__name", "kind", "on", "hours", "description", "recorded_at"))
+    return creatives, tenancies, moves, applications, events, offers, social
 
 
 def tenancy_end():
@@ -97,10 +113,10 @@ def test_demo_has_the_expected_rough_counts(demo):
     assert Chain.objects.count() == 8
     assert Building.objects.count() == 12
     assert Space.objects.count() == 300
-    assert Creative.objects.count() == 600
-    # project cycles: about 17 moves a creative, about a million at --scale 100
-    assert 8_500 <= StageMove.objects.count() <= 12_000
-    assert StageMove.objects.count() / Creative.objects.count() >= 14
+    assert Creative.objects.count() == 1100
+    # project cycles: about 15 moves a creative, 1.7 million at --scale 100
+    assert 14_000 <= StageMove.objects.count() <= 20_000
+    assert StageMove.objects.count() / Creative.objects.count() >= 13
     assert 600 <= Tenancy.objects.count() <= 3000
     for chain in Chain.objects.all():
         assert 3 <= chain.disciplines.count() <= 5
@@ -198,12 +214,16 @@ def test_every_space_rent_is_within_todays_cap_or_has_an_exception(demo):
         assert space.monthly_rent * 12 / space.area_m2 <= cap.max_rent_per_m2_year, space
 
 
-def test_every_planned_term_is_within_the_policy_term(demo):
+def test_every_planned_term_is_within_the_policy_terms_or_has_an_exception(demo):
+    """A tenancy runs a standard term and one more for each renewal, as `tenancy_renew`
+    allows; longer only with a term exception."""
     policies = list(Policy.objects.all())
     for tenancy in Tenancy.objects.select_related("space__building"):
         policy = policy_on(policies, tenancy.space.building.city_id, tenancy.start)
-        assert tenancy.start < tenancy.planned_end <= add_months(tenancy.start,
-                                                                 policy.standard_term_months)
+        longest = add_months(tenancy.start, policy.standard_term_months * (1 + tenancy.renewals))
+        assert tenancy.start < tenancy.planned_end
+        assert tenancy.planned_end <= longest or tenancy.term_exception_reason
+        assert tenancy.renewals <= policy.max_renewals or tenancy.term_exception_reason
         assert tenancy.actual_end is None or tenancy.start < tenancy.actual_end <= TODAY
 
 
@@ -285,16 +305,21 @@ def test_project_moves_keep_the_tenancy(demo):
 
 
 def test_a_career_move_the_space_does_not_serve_ends_the_tenancy(demo):
-    """Tenancies end as "next stage" only on a career move, to a stage the space does not
-    serve, recorded in the tenancy's building on its last day."""
-    ended = Tenancy.objects.filter(end_reason=EndReason.NEXT_STAGE).select_related("space")
+    """Tenancies end as "next stage" only on a career move recorded in the tenancy's building
+    on its last day: to a stage the space does not serve, or, in an incubator (which pushes
+    its tenants on), to any next stage."""
+    ended = Tenancy.objects.filter(end_reason=EndReason.NEXT_STAGE).select_related("space__building")
     assert ended.exists()
     assert ended.count() < StageMove.objects.count() / 20
+    pushed_on = 0
     for tenancy in ended:
         served = set(tenancy.space.stages.values_list("pk", flat=True))
         move = StageMove.objects.get(creative=tenancy.creative_id, moved_on=tenancy.actual_end,
                                      building=tenancy.space.building_id, to_market=False)
-        assert move.to_stage_id not in served
+        if move.to_stage_id in served:
+            assert tenancy.space.building.cluster_type == ClusterType.INCUBATOR
+            pushed_on += 1
+    assert pushed_on > 0
 
 
 def test_creatives_who_left_the_sector_are_archived_and_their_history_stops(demo):
@@ -382,29 +407,32 @@ def test_each_building_of_the_demo_programmer_has_an_open_call_and_rotterdam_one
     assert open_calls().filter(building__city__slug="rotterdam").count() == 1
 
 
-def test_demo_applications_are_in_several_states_with_their_events(demo):
-    statuses = Counter(Application.objects.values_list("status", flat=True))
+def test_demo_call_applications_are_in_several_states_with_their_events(demo):
+    to_calls = Application.objects.filter(call__isnull=False)
+    statuses = Counter(to_calls.values_list("status", flat=True))
     assert {ApplicationStatus.SUBMITTED, ApplicationStatus.ELIGIBLE, ApplicationStatus.INELIGIBLE,
             ApplicationStatus.SHORTLISTED, ApplicationStatus.OFFERED} <= set(statuses)
-    for application in Application.objects.prefetch_related("events"):
+    for application in to_calls.prefetch_related("events"):
         events = list(application.events.all())
         assert events[0].to_status == ApplicationStatus.DRAFT
         assert events[-1].to_status == application.status
         assert not tenancies_running(TODAY).filter(creative=application.creative_id).exists()
-    screened = Application.objects.exclude(status=ApplicationStatus.SUBMITTED)
+    screened = to_calls.exclude(status=ApplicationStatus.SUBMITTED)
     assert all(Screening.objects.filter(creative=a.creative_id).exists() for a in screened)
 
 
 def test_the_demo_has_one_open_offer_on_a_called_space(demo):
-    offer = Offer.objects.get()
+    offer = Offer.objects.exclude(status=OfferStatus.ACCEPTED).get()
     assert offer.status == OfferStatus.OPEN
     assert offer.reply_by > TODAY and offer.start > offer.reply_by
     assert offer.application.call.spaces.filter(pk=offer.space_id).exists()
 
 
-def test_the_demo_creative_has_no_application_and_can_apply(demo):
+def test_the_demo_creative_has_no_application_to_a_call_and_can_apply(demo):
     creative = Creative.objects.get(user__username="demo-creative")
-    assert not creative.applications.exists()
+    assert not creative.applications.filter(call__isnull=False).exists()
+    # the way to the studio they rent: an accepted place on a candidate list
+    assert creative.applications.filter(call__isnull=True, status=ApplicationStatus.ACCEPTED).exists()
     call = open_calls().first()
     application = application_create(creative=creative, call=call, on=TODAY, by=creative.user)
     application_submit(application=application, on=TODAY, by=creative.user)
@@ -416,5 +444,193 @@ def test_flush_removes_calls_and_applications(demo):
         demo_flush()
         assert not Call.objects.exists() and not Application.objects.exists()
         assert not Offer.objects.exists() and not Screening.objects.exists()
+        assert not ApplicationEvent.objects.exists() and not SocialReturn.objects.exists()
+        assert not Tenancy.objects.exists() and not StageMove.objects.exists()
         assert not Building.objects.exists()
         transaction.set_rollback(True)
+
+
+# --- tenancies end, candidate lists, waits, social return ---------------------------------------
+
+def candidate_lists(*, as_seeded: bool = False):
+    """The applications on buildings' candidate lists. `as_seeded` leaves out those of the
+    open calls' applicants: their screening, through the services on `today`, moved their
+    waiting applications on at the current time, as it does in the product."""
+    lists = Application.objects.filter(call__isnull=True)
+    if as_seeded:
+        lists = lists.exclude(creative__in=call_applicants())
+    return lists
+
+
+def call_applicants():
+    return Application.objects.filter(call__isnull=False).values("creative")
+
+
+def noon_of(day: date):
+    return timezone.make_aware(datetime.combine(day, time(12)))
+
+
+def test_no_tenancy_past_its_planned_end_lacks_an_actual_end_and_reason(demo):
+    assert not Tenancy.objects.filter(planned_end__lte=TODAY, actual_end__isnull=True).exists()
+    assert not Tenancy.objects.filter(actual_end__isnull=False, end_reason="").exists()
+    running = Tenancy.objects.filter(actual_end__isnull=True)
+    assert running.exists() and not running.filter(start__gt=TODAY).exists()
+
+
+def test_a_term_not_renewed_ends_on_its_planned_end_as_end_of_term(demo):
+    term_ended = Tenancy.objects.filter(end_reason=EndReason.TERM_ENDED)
+    assert term_ended.count() > Tenancy.objects.count() / 10
+    assert not term_ended.exclude(actual_end=F("planned_end")).exists()
+    assert not term_ended.filter(ended_at__isnull=True).exists()
+    for tenancy in term_ended.filter(space__building__programmers__username="demo-programmer")[:5]:
+        assert tenancy.ended_by.username == "demo-programmer"
+        assert tenancy.ended_at == noon_of(tenancy.actual_end)
+
+
+def test_renewals_extend_the_tenancy_instead_of_adding_a_back_to_back_one(demo):
+    ends = {(t.creative_id, t.space_id, t.end): t for t in Tenancy.objects.all()}
+    for tenancy in Tenancy.objects.all():
+        assert (tenancy.creative_id, tenancy.space_id, tenancy.start) not in ends, tenancy
+    renewed = Tenancy.objects.filter(renewals__gte=1).select_related("space__building")
+    assert renewed.count() > Tenancy.objects.count() / 10
+    policies = list(Policy.objects.all())
+    for tenancy in renewed[:50]:
+        term = policy_on(policies, tenancy.space.building.city_id, tenancy.start).standard_term_months
+        assert tenancy.end > add_months(tenancy.start, term) or tenancy.actual_end
+
+
+def test_candidate_list_applications_were_submitted_in_the_past(demo):
+    lists = candidate_lists(as_seeded=True)
+    assert lists.count() > Tenancy.objects.count()
+    assert not lists.filter(submitted_at__isnull=True).exists()
+    assert not lists.filter(submitted_at__gte=noon_of(TODAY) + timedelta(hours=1)).exists()
+    assert not lists.exclude(created_at=F("submitted_at")).exists()
+    # the list of a building opens when it is announced, never later than its first tenancy
+    statuses = Counter(lists.values_list("status", flat=True))
+    assert set(statuses) == {ApplicationStatus.ACCEPTED, ApplicationStatus.WITHDRAWN,
+                             ApplicationStatus.SUBMITTED, ApplicationStatus.ELIGIBLE}
+
+
+def test_at_most_one_active_application_per_creative_on_a_building_list(demo):
+    active = candidate_lists().filter(status__in=[ApplicationStatus.SUBMITTED,
+                                                  ApplicationStatus.ELIGIBLE])
+    assert active.exists()
+    doubles = active.values("creative", "building").annotate(n=Count("pk")).filter(n__gt=1)
+    assert not doubles.exists()
+    # and none for a creative who rents on `today`
+    assert not active.filter(creative__in=tenancies_running(TODAY).values("creative")).exists()
+
+
+def test_accepted_applications_lead_through_an_accepted_offer_to_their_tenancy(demo):
+    accepted = candidate_lists().filter(status=ApplicationStatus.ACCEPTED)
+    assert accepted.count() == Tenancy.objects.count()  # every letting came from a list
+    offers = Offer.objects.filter(application__in=accepted).select_related(
+        "application", "tenancy", "space")
+    assert offers.count() == accepted.count()
+    for offer in offers:
+        application, tenancy = offer.application, offer.tenancy
+        assert offer.status == OfferStatus.ACCEPTED
+        assert tenancy.creative_id == application.creative_id and tenancy.space_id == offer.space_id
+        assert offer.space.building_id == application.building_id
+        assert application.submitted_at.date() <= offer.offered_on <= offer.reply_by <= tenancy.start
+        assert offer.start == tenancy.start
+        assert offer.made_at.date() == offer.offered_on
+        assert offer.offered_on <= timezone.localtime(offer.responded_at).date() <= offer.reply_by
+
+
+def test_candidate_list_histories_run_in_order_through_the_workflow(demo):
+    steps = Counter()
+    histories = defaultdict(list)
+    for event in ApplicationEvent.objects.filter(application__call__isnull=True).order_by(
+            "application", "at", "id"):
+        histories[event.application_id].append(event)
+    applications = {a.pk: a for a in candidate_lists(as_seeded=True)}
+    assert set(applications) <= set(histories)
+    for pk, application in applications.items():
+        events = histories[pk]
+        assert (events[0].from_status, events[0].to_status) == ("", ApplicationStatus.SUBMITTED)
+        assert events[0].at == application.submitted_at
+        for before, after in zip(events, events[1:], strict=False):
+            assert after.from_status == before.to_status and before.at < after.at
+            assert after.to_status in APPLICATION_TRANSITIONS[before.to_status]
+            steps[before.to_status, after.to_status] += 1
+        assert events[-1].to_status == application.status
+        assert events[-1].at < noon_of(TODAY) + timedelta(hours=4)
+    assert steps[ApplicationStatus.ELIGIBLE, ApplicationStatus.OFFERED] > 0
+    assert steps[ApplicationStatus.SUBMITTED, ApplicationStatus.WITHDRAWN] > 0
+
+
+def test_every_offer_on_a_list_went_to_a_creative_with_a_valid_screening(demo):
+    for offer in Offer.objects.filter(status=OfferStatus.ACCEPTED).select_related(
+            "application__building")[:300]:
+        application = offer.application
+        assert screening_valid_on(creative=application.creative,
+                                  city=application.building.city, on=offer.offered_on).eligible
+
+
+def waits_by_city() -> dict[str, list[int]]:
+    """Days from joining a list to the start of the tenancy, per city."""
+    waits = defaultdict(list)
+    for city, submitted_at, start in Offer.objects.filter(status=OfferStatus.ACCEPTED).values_list(
+            "application__building__city__slug", "application__submitted_at", "tenancy__start"):
+        waits[city].append((start - timezone.localtime(submitted_at).date()).days)
+    return waits
+
+
+def test_waits_differ_between_amsterdam_and_rotterdam(demo):
+    waits = waits_by_city()
+    amsterdam, rotterdam = median(waits["amsterdam"]), median(waits["rotterdam"])
+    assert 180 < amsterdam < 3 * 365 and 180 < rotterdam < 3 * 365
+    assert abs(amsterdam - rotterdam) > 14
+    # a few years for the last tenth
+    assert sorted(waits["amsterdam"])[int(0.9 * len(waits["amsterdam"]))] > 365
+
+
+def test_candidate_lists_hold_a_share_of_the_stock_and_some_are_never_placed(demo):
+    waiting = candidate_lists().filter(status__in=[ApplicationStatus.SUBMITTED,
+                                                   ApplicationStatus.ELIGIBLE])
+    for city in ("amsterdam", "rotterdam"):
+        stock = Space.objects.filter(building__city__slug=city, archived=False).count()
+        assert waiting.filter(building__city__slug=city).count() > stock / 3
+    assert candidate_lists().filter(status=ApplicationStatus.WITHDRAWN).exists()
+
+
+def test_incubators_push_on_and_artists_zones_keep_their_tenants(demo):
+    def share(cluster, **filters):
+        tenancies = Tenancy.objects.filter(space__building__cluster_type=cluster)
+        return tenancies.filter(**filters).count() / tenancies.count()
+    assert share(ClusterType.INCUBATOR, end_reason=EndReason.NEXT_STAGE) > \
+        share(ClusterType.ARTISTS_ZONE, end_reason=EndReason.NEXT_STAGE)
+    assert share(ClusterType.ARTISTS_ZONE, renewals__gte=1) > share(ClusterType.INCUBATOR, renewals__gte=1)
+
+
+def test_social_return_lies_within_its_tenancy_and_not_after_today(demo):
+    activities = SocialReturn.objects.select_related("tenancy")
+    assert activities.count() > Tenancy.objects.count()
+    for activity in activities:
+        tenancy = activity.tenancy
+        assert tenancy.start <= activity.on < tenancy.end and activity.on <= TODAY
+        assert Decimal("1") <= activity.hours <= Decimal("16") and activity.hours * 4 % 1 == 0
+        assert activity.description and activity.kind in SocialReturnKind.values
+        assert activity.on <= timezone.localtime(activity.recorded_at).date() <= TODAY
+
+
+def test_social_return_rates_differ_between_buildings(demo):
+    hours = dict(SocialReturn.objects.values_list("tenancy__space__building").annotate(Sum("hours")))
+    per_space = sorted(hours.get(building.pk, 0) / building.spaces.count()
+                       for building in Building.objects.all())
+    assert per_space[-1] > 4 * max(per_space[0], Decimal("1"))
+
+
+def test_recorded_times_are_historical_not_the_time_of_seeding(demo):
+    """Django stamps `auto_now_add` fields with the current time; the demo gives them back the
+    day they stand for (the open calls, written through the services on `today`, aside)."""
+    late = noon_of(TODAY) + timedelta(hours=4)
+    assert not ApplicationEvent.objects.filter(
+        application__in=candidate_lists(as_seeded=True), at__gt=late).exists()
+    assert not Offer.objects.filter(status=OfferStatus.ACCEPTED, made_at__gt=late).exists()
+    assert not Screening.objects.filter(decided_on__lt=TODAY, recorded_at__gt=late).exists()
+    assert not SocialReturn.objects.filter(recorded_at__gt=late).exists()
+    assert not Tenancy.objects.filter(created_at__gt=late).exists()
+    assert not StageMove.objects.filter(recorded_at__gt=late).exists()
+    assert not Creative.objects.filter(created_at__gt=late).exists()
