@@ -984,8 +984,11 @@ def building_rows(scope: Scope, ids: list[int]) -> list[Building]:
     spaces = Space.objects.filter(building=OuterRef("pk"), archived=False)
     if scope.space_kind:
         spaces = spaces.filter(kind=scope.space_kind)
+    # Filtered on the building directly: `space__in=spaces` would resolve OuterRef against
+    # the tenancy, not the building, and match nothing.
     let = Tenancy.objects.annotate(ends=Coalesce("actual_end", "planned_end")).filter(
-        space__in=spaces.values("pk"), start__lte=on, ends__gt=on)
+        space__building=OuterRef("pk"), space__archived=False, start__lte=on, ends__gt=on,
+        **({"space__kind": scope.space_kind} if scope.space_kind else {}))
     people = _in_scope(replace(scope, city_ids=None, building_ids=None),
                        building="space__building", creative="creative", kind="space__kind")
     ended = Tenancy.objects.filter(people, space__building=OuterRef("pk"),

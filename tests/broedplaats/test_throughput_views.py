@@ -80,7 +80,10 @@ def test_bureau_home_shows_every_figure_for_its_city(client, city):
                    "trends"):
         assert f'id="{figure}"' in html, figure
     assert "Aaa Atelierhuis" in html and "Rotterdamse Loods" not in html
-    assert "<h2>Occupancy</h2>" in html  # headings follow the reader's language
+    assert "<h2>Occupancy</h2>" in html
+    row = next(b for b in client.get(reverse("bureau-home")).context["building_rows"]
+               if b.name == "Aaa Atelierhuis")
+    assert (row.space_count, row.let_count, row.occupancy) == (3, 1, 33.3)  # Anna's studio
 
 
 def test_bureau_pages_and_downloads_hold_no_personal_data(client, city):
