@@ -50,7 +50,7 @@ DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/demo_helper_scale"
 BUREAU_USER = "demo-bureau"
 TOLERANCE = 0.1 + 1e-9
 FIGURE_TARGET, PAGE_TARGET, QUERY_SLACK = 2.0, 3.0, 2
-# The tables the dashboard reads: analysed first when they never were.
+# The tables the dashboard reads: analysed first when autovacuum would (see analyze_stale).
 TABLES = ("broedplaats_space", "broedplaats_building", "broedplaats_building_chain_focus",
           "broedplaats_tenancy", "broedplaats_application", "broedplaats_offer",
           "broedplaats_call", "broedplaats_call_spaces", "broedplaats_socialreturn",
@@ -62,8 +62,9 @@ TABLES = ("broedplaats_space", "broedplaats_building", "broedplaats_building_cha
 #
 # Every query takes the same parameters (see `floor_params`): the city, today, the period
 # (`start`, `end` inclusive, `end_excl` = end + 1 day), its length in days, the first day of its
-# first month, the waiting statuses of a candidate list, the time zone and the stage ids. Active
-# spaces are those not archived in buildings not archived; a tenancy runs on a day when
+# first month, the first of the trends' twenty quarters, the cohort years, the waiting statuses
+# of a candidate list, the time zone and the stage ids. Active spaces are those not archived in
+# buildings not archived; a tenancy runs on a day when
 # start <= day < coalesce(actual_end, planned_end).
 
 ACTIVE = """
@@ -695,8 +696,8 @@ def measure(options) -> int:
 
     # The stage spells are the nightly precompute: rebuilt here when missing, or when they
     # belong to an earlier seed (a reseed with --flush gives the city new ids).
-    stale = "empty" if not StageSpell.objects.exists() else \
-        "" if StageSpell.objects.filter(city=city).exists() else f"no spell of {city.slug}"
+    stale = "empty" if not StageSpell.objects.exists() else "" if StageSpell.objects.filter(
+        city=city).exists() else f"from an earlier seed (none of {city.slug})"
     if stale:
         ms, refresh = timed(throughput_refresh)
         print(f"throughput_refresh (the nightly precompute; the stage spells were {stale}): "

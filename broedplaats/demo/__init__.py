@@ -62,17 +62,19 @@ a season. The career phase changes once every few years, as tenancies do.
 Figures differ between cities and buildings, as a dashboard should show them:
 
 * *Demand.* A city's creatives are drawn by its stock times its demand (`CitySpec.demand`):
-  Amsterdam 1.6, Rotterdam 1.4, the other cities 0.6. With 1,100 creatives for 300 spaces a
-  unit, Amsterdam's and Rotterdam's lists on `today` hold about one to two times their stock and
-  the median wait from joining a list to a tenancy is one to two years, in the other cities a
-  few weeks (a ninetieth percentile of about a year). A share never get a place.
+  Amsterdam 1.6, Rotterdam 1.2, the other cities 0.75. With 1,100 creatives for 300 spaces a
+  unit, at `--scale 100` Amsterdam's list on `today` holds about twice its stock and Rotterdam's
+  one and a half times, and the median wait from joining a list to a tenancy is about two years
+  in Amsterdam, one and a third in Rotterdam and a quarter of a year in the other cities (the
+  ninetieth percentiles: 3.3, 2.8 and under 2 years). About one in ten of Amsterdam's and
+  Rotterdam's applicants leave the list without a place. See docs/benchmarks.md.
 * *Habits of buildings* (`buildings.HABITS`), drawn per building around its cluster type: how
   readily it renews (an artists' zone about nine in ten, an incubator about a third; a tenants'
   cooperative more, a private developer less), how often it renews beyond the policy, whether it
   sends tenants whose career moves on to a next building though the space would do (incubators,
-  eight in ten: more "next stage" ends), and how much social return its tenants give (artists'
-  zones four to six activities a tenant a year, incubators up to two; municipal buildings one
-  more).
+  eight in ten, and four in ten when a project of theirs reaches distribution: more "next stage"
+  ends), and how much social return its tenants give (artists' zones four to six activities a
+  tenant a year, incubators up to two; municipal buildings one more).
 * The chains differ by cadence (above); the policies by term, renewals and screening validity.
 
 What the services would have recorded is planned after the simulation (`records`): each stay on

@@ -137,7 +137,9 @@ class Habits:
 
     renewal: float  # chance a tenancy that may be renewed is renewed
     beyond_max: float  # chance a tenancy at the policy's last renewal gets one more, by exception
-    push_on: float  # chance a tenant whose career phase moves on is sent on, though the space fits
+    # chance a tenant whose career phase moves on is sent on, though the space fits (half that
+    # when a project reaches distribution: the incubator's product went to market)
+    push_on: float
     social: tuple[float, float]  # social-return activities a year of a taking-part tenant (range)
     social_share: float  # share of the tenancies that give social return
 
@@ -148,7 +150,8 @@ HABITS = {
     CT.SPECIALIST: Habits(0.8, 0.4, 0.0, (1.0, 3.0), 0.6),
     CT.MIXED: Habits(0.75, 0.3, 0.0, (1.5, 4.0), 0.7),
     CT.MEDIA_PRODUCTION: Habits(0.65, 0.2, 0.0, (0.5, 2.5), 0.5),
-    # incubators push tenants on: a short stay, and a next phase means a next building
+    # incubators push tenants on: a short stay, and a next phase or a launched product means a
+    # next building
     CT.INCUBATOR: Habits(0.35, 0.0, 0.8, (0.0, 2.0), 0.5),
 }
 # A tenants' cooperative renews its members more readily, a private developer less (the
