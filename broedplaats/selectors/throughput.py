@@ -61,6 +61,7 @@ from broedplaats.models import (
     StageSpell,
     Tenancy,
 )
+from broedplaats.selectors.places import tenancies_running
 from chains.models import Discipline, Stage, StageMove
 
 SMALL = "< 5"  # what a suppressed count of people reads, everywhere
@@ -187,10 +188,6 @@ def _tenancies(scope: Scope) -> QuerySet[Tenancy]:
     ).annotate(ends=Coalesce("actual_end", "planned_end"))
 
 
-def _running(qs: QuerySet[Tenancy], on: date) -> Q:
-    return Q(start__lte=on, ends__gt=on)
-
-
 def _spells(scope: Scope) -> QuerySet[StageSpell]:
     """Stage spells begun at a building in scope (see docs/throughput.md)."""
     q = Q(building__isnull=False)
@@ -227,8 +224,7 @@ def _localized(row: dict, prefix: str) -> str:
 
 def occupancy(scope: Scope) -> Table:
     """Spaces and m² let now (on `today`), per kind of space and in all."""
-    running = Tenancy.objects.annotate(ends=Coalesce("actual_end", "planned_end")).filter(
-        space=OuterRef("pk"), start__lte=scope.today, ends__gt=scope.today)
+    running = tenancies_running(scope.today).filter(space=OuterRef("pk"))
     rows = list(
         _spaces(scope).annotate(is_let=Exists(running)).values("kind")
         .annotate(spaces=Count("pk"), let=Count("pk", filter=Q(is_let=True)),
@@ -349,7 +345,7 @@ def longest_vacant(scope: Scope, limit: int = 10) -> Table:
     last_end = tenancies.filter(space=OuterRef("pk"), ends__lte=on).order_by("-ends")
     rows = list(
         _spaces(scope)
-        .exclude(Exists(tenancies.filter(space=OuterRef("pk"), start__lte=on, ends__gt=on)))
+        .exclude(Exists(tenancies_running(on).filter(space=OuterRef("pk"))))
         .annotate(since=Subquery(last_end.values("ends")[:1]))
         .order_by(F("since").asc(nulls_first=True), "building__name", "code")
         .values("building__name", "building__slug", "code", "kind", "area_m2", "since")[:limit]
@@ -796,8 +792,7 @@ def social_return(scope: Scope) -> Table:
 
 def districts(scope: Scope) -> Table:
     """Buildings, spaces and tenancies now per district (the postcode's four digits)."""
-    running = Tenancy.objects.annotate(ends=Coalesce("actual_end", "planned_end")).filter(
-        space=OuterRef("pk"), start__lte=scope.today, ends__gt=scope.today)
+    running = tenancies_running(scope.today).filter(space=OuterRef("pk"))
     rows = [
         {**row, "share": _share(row["let"], row["spaces"])}
         for row in _spaces(scope).annotate(district=Substr("building__postcode", 1, 4),
@@ -986,8 +981,8 @@ def building_rows(scope: Scope, ids: list[int]) -> list[Building]:
         spaces = spaces.filter(kind=scope.space_kind)
     # Filtered on the building directly: `space__in=spaces` would resolve OuterRef against
     # the tenancy, not the building, and match nothing.
-    let = Tenancy.objects.annotate(ends=Coalesce("actual_end", "planned_end")).filter(
-        space__building=OuterRef("pk"), space__archived=False, start__lte=on, ends__gt=on,
+    let = tenancies_running(on).filter(
+        space__building=OuterRef("pk"), space__archived=False,
         **({"space__kind": scope.space_kind} if scope.space_kind else {}))
     people = _in_scope(replace(scope, city_ids=None, building_ids=None),
                        building="space__building", creative="creative", kind="space__kind")
@@ -1057,8 +1052,7 @@ def programmer_actions(user, *, on: date, limit: int = 10) -> dict:
     ending = tenancies_for_programmer(user).filter(
         actual_end__isnull=True, planned_end__gt=on, planned_end__lte=on + timedelta(days=90),
         start__lte=on).order_by("planned_end", "pk")
-    running = Tenancy.objects.annotate(ends=Coalesce("actual_end", "planned_end")).filter(
-        space=OuterRef("pk"), start__lte=on, ends__gt=on)
+    running = tenancies_running(on).filter(space=OuterRef("pk"))
     vacant = spaces_for_programmer(user).filter(archived=False, building__archived=False) \
         .exclude(Exists(running)).order_by("building__name", "code")
     return {

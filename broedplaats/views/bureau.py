@@ -107,16 +107,18 @@ def _dashboard_context(request, *, base, cities: QuerySet[City], buildings: Quer
     }
 
 
+def _bureau_cities(user) -> QuerySet[City]:
+    """The cities a bureau member watches; every city for an admin."""
+    return City.objects.all() if roles_of(user).admin else City.objects.filter(bureau_members=user)
+
+
 @login_required
 def bureau_home(request):
     """The city bureau's dashboard: every figure for their city (a choice of their cities)."""
     require_role(request.user, "city_bureau")
     today = timezone.localdate()
     base = figures.scope_for(request.user, today=today)
-    if roles_of(request.user).admin:
-        cities = City.objects.all()
-    else:
-        cities = City.objects.filter(bureau_members=request.user)
+    cities = _bureau_cities(request.user)
     if not cities.exists():
         return render(request, "broedplaats/home_bureau.html", {"cities": cities})
     if base.city_ids is None or len(base.city_ids) > 1:
@@ -141,8 +143,7 @@ def bureau_home(request):
 def figure_publish_view(request, slug: str):
     """A bureau member makes a figure of their city public, or private again."""
     require_role(request.user, "city_bureau")
-    cities = City.objects.all() if roles_of(request.user).admin else City.objects.filter(
-        bureau_members=request.user)
+    cities = _bureau_cities(request.user)
     city = get_object_or_404(cities, slug=slug)
     figure = request.POST.get("figure", "")
     try:
