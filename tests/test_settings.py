@@ -29,3 +29,15 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", DEBUG="false", SECRET_KEY="")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_postgresql_connections_run_without_jit():
+    # The dashboard's aggregates lose 20-40 ms each to JIT compilation (docs/benchmarks.md).
+    result = _manage("shell", "-v", "0", "-c",
+                     "from django.db import connection\n"
+                     "with connection.cursor() as cursor:\n"
+                     "    cursor.execute('SHOW jit')\n"
+                     "    print('jit', cursor.fetchone()[0])",
+                     DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "jit off"

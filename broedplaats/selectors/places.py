@@ -42,12 +42,18 @@ def rent_cap_for(*, policy: Policy | None, space_kind: str) -> PolicyRentCap | N
     return next((cap for cap in policy.rent_caps.all() if cap.space_kind == space_kind), None)
 
 
+def running_on(on: date, prefix: str = "") -> Q:
+    """A tenancy holds its space on a date (end dates are exclusive), as a Q on the tenancy
+    or, with `prefix` ("tenancies__"), on a relation to it."""
+    return Q(**{f"{prefix}start__lte": on}) & (
+        Q(**{f"{prefix}actual_end__isnull": False, f"{prefix}actual_end__gt": on})
+        | Q(**{f"{prefix}actual_end__isnull": True, f"{prefix}planned_end__gt": on})
+    )
+
+
 def tenancies_running(on: date) -> QuerySet[Tenancy]:
     """Tenancies that hold their space on a date (end dates are exclusive)."""
-    return Tenancy.objects.filter(start__lte=on).filter(
-        Q(actual_end__isnull=False, actual_end__gt=on)
-        | Q(actual_end__isnull=True, planned_end__gt=on)
-    )
+    return Tenancy.objects.filter(running_on(on))
 
 
 def tenancies_overlapping(*, space: Space, start: date, end: date) -> QuerySet[Tenancy]:

@@ -22,6 +22,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    FilteredRelation,
     IntegerField,
     Max,
     OuterRef,
@@ -43,7 +44,7 @@ from django.db.models.functions import (
 )
 from django.utils.translation import gettext_lazy as _
 
-from broedplaats.db import DaysBetween, Percentile
+from broedplaats.db import DaysBetween, Percentile, grouped_with_subtotals
 from broedplaats.models import (
     ACTIVE_APPLICATION_STATUSES,
     Application,
@@ -61,7 +62,7 @@ from broedplaats.models import (
     StageSpell,
     Tenancy,
 )
-from broedplaats.selectors.places import tenancies_running
+from broedplaats.selectors.places import running_on, tenancies_running
 from chains.models import Discipline, Stage, StageMove
 
 SMALL = "< 5"  # what a suppressed count of people reads, everywhere
@@ -223,12 +224,17 @@ def _localized(row: dict, prefix: str) -> str:
 # --- occupancy ----------------------------------------------------------------------------------
 
 def occupancy(scope: Scope) -> Table:
-    """Spaces and m² let now (on `today`), per kind of space and in all."""
-    running = tenancies_running(scope.today).filter(space=OuterRef("pk"))
+    """Spaces and m² let now (on `today`), per kind of space and in all.
+
+    The running tenancy is joined (at most one a space, which the database guarantees), so
+    "let" is tested once a space; an EXISTS would be repeated in each aggregate's FILTER."""
     rows = list(
-        _spaces(scope).annotate(is_let=Exists(running)).values("kind")
-        .annotate(spaces=Count("pk"), let=Count("pk", filter=Q(is_let=True)),
-                  area=Sum("area_m2"), let_area=Sum("area_m2", filter=Q(is_let=True)))
+        _spaces(scope)
+        .annotate(now=FilteredRelation("tenancies",
+                                       condition=running_on(scope.today, "tenancies__")))
+        .values("kind")
+        .annotate(spaces=Count("pk"), let=Count("now"),
+                  area=Sum("area_m2"), let_area=Sum("area_m2", filter=Q(now__isnull=False)))
         .order_by("kind")
     )
     total = {"kind": str(_("All spaces")), "is_total": True, "spaces": 0, "let": 0, "area": 0, "let_area": 0}
@@ -449,16 +455,17 @@ def _round(value: float | None) -> float | None:
 
 def waits(scope: Scope) -> Table:
     """Median and 90th-percentile wait per chain, for tenancies begun in the period."""
-    placements = _placements(scope)
+    groups, totals = grouped_with_subtotals(
+        _placements(scope), named={
+            "chain": F("application__creative__discipline__chain__name"),
+            "chain_en": F("application__creative__discipline__chain__name_en")},
+        aggregates=_wait_stats(), order_by=["chain"])
     rows = [
         {"chain": _localized(row, "chain"), "placed": row["placed"],
          "median": _round(row["median"]), "p90": _round(row["p90"])}
-        for row in placements.values(chain=F("application__creative__discipline__chain__name"),
-                                     chain_en=F("application__creative__discipline__chain__name_en"))
-        .annotate(**_wait_stats()).order_by("chain")
+        for row in groups
     ]
-    if rows:
-        total = placements.aggregate(**_wait_stats())
+    if total := totals.get(()):
         rows.append({"chain": str(_("All chains")), "is_total": True, "placed": total["placed"],
                      "median": _round(total["median"]), "p90": _round(total["p90"])})
     return Table(
@@ -483,10 +490,11 @@ def time_in_stage(scope: Scope) -> Table:
     spells = _spells(scope).filter(ended_on__gte=scope.start, ended_on__lte=scope.end)
     names = _stage_names()
     rows = []
-    per_stage = {row["stage"]: row for row in spells.values("stage").annotate(**_quartiles())}
-    chains = spells.values("stage", "stage_order", chain_name=F("chain__name"),
-                           chain_name_en=F("chain__name_en")).annotate(**_quartiles()) \
-        .order_by("stage_order", "chain_name")
+    chains, subtotals = grouped_with_subtotals(
+        spells, fields=["stage", "stage_order"],
+        named={"chain_name": F("chain__name"), "chain_name_en": F("chain__name_en")},
+        aggregates=_quartiles(), keep=["stage"], order_by=["stage_order", "chain_name"])
+    per_stage = {stage: row for (stage,), row in subtotals.items()}
     current = None
     for row in chains:
         if current is not None and row["stage"] != current:
@@ -693,9 +701,10 @@ def completeness(scope: Scope) -> Table:
     """Per chain: the buildings with it in their focus, how many house each stage of it now
     (a tenant of that chain in that stage), and how many miss a link.
 
-    The tenants' current stages are grouped once per (building, chain) in SQL; two small
-    queries over that grouping count per chain and per building (a correlated test per
-    building and stage would look up every tenant's newest move again and again)."""
+    The tenants' current stages are grouped once per (building, chain) in SQL (a common
+    table expression); the same statement counts from it per chain and the buildings housing
+    every stage of every chain in their focus (a correlated test per building and stage would
+    look up every tenant's newest move again and again)."""
     stages = list(Stage.objects.order_by("order"))
     chain = scope.discipline_chain_id or scope.chain_id
     focus = Building.chain_focus.through.objects.filter(
@@ -705,28 +714,35 @@ def completeness(scope: Scope) -> Table:
     per_chain = {row["chain"]: row for row in focus.values(
         "chain", chain_name=F("chain__name"), chain_name_en=F("chain__name_en"),
     ).annotate(buildings=Count("pk")).order_by()}
-    if not per_chain or not stages:
-        housed, complete_buildings = {}, 0
-    else:
+    housed, complete_buildings, total = {}, 0, 0
+    if per_chain and stages:
         q = connection.ops.quote_name
         pairs_sql, pairs_params = _housed_pairs(scope, stages, chain).query.sql_with_params()
         columns = [q(f"s{stage.pk}") for stage in stages]
         every = " AND ".join(f"p.{column} = 1" for column in columns)
         sums = ", ".join(f"SUM(p.{column})" for column in columns)
+        blanks = ", ".join("NULL" for _column in columns)
         focus_sql, focus_params = focus.values(focus_building=F("building")) \
             .annotate(n=Count("pk")).order_by().query.sql_with_params()
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT p.{q('chain_ref')}, {sums}, SUM(CASE WHEN {every} THEN 1 ELSE 0 END) "
-                f"FROM ({pairs_sql}) p GROUP BY p.{q('chain_ref')}", pairs_params)
-            housed = {row[0]: row[1:] for row in cursor.fetchall()}
-            cursor.execute(
-                f"SELECT COUNT(*) FROM (SELECT p.{q('building_ref')} AS b, "
-                f"SUM(CASE WHEN {every} THEN 1 ELSE 0 END) AS c FROM ({pairs_sql}) p "
-                f"GROUP BY p.{q('building_ref')}) x JOIN ({focus_sql}) f "
-                f"ON f.{q('focus_building')} = x.b WHERE x.c = f.{q('n')}",
+                f"WITH p AS ({pairs_sql}), f AS ({focus_sql}) "
+                f"SELECT 0, p.{q('chain_ref')}, {sums}, "
+                f"SUM(CASE WHEN {every} THEN 1 ELSE 0 END) FROM p GROUP BY p.{q('chain_ref')} "
+                f"UNION ALL SELECT 1, NULL, {blanks}, COUNT(*) FROM ("
+                f"SELECT p.{q('building_ref')} AS b, "
+                f"SUM(CASE WHEN {every} THEN 1 ELSE 0 END) AS c FROM p "
+                f"GROUP BY p.{q('building_ref')}) x JOIN f ON f.{q('focus_building')} = x.b "
+                f"WHERE x.c = f.{q('n')} "
+                f"UNION ALL SELECT 2, NULL, {blanks}, COUNT(*) FROM f",
                 (*pairs_params, *focus_params))
-            complete_buildings = cursor.fetchone()[0]
+            for part, chain_ref, *counts in cursor.fetchall():
+                if part == 0:
+                    housed[chain_ref] = counts
+                elif part == 1:
+                    complete_buildings = counts[-1]
+                else:
+                    total = counts[-1]
     rows = []
     for chain_id, row in sorted(per_chain.items(), key=lambda item: item[1]["chain_name"]):
         counts = housed.get(chain_id, (0,) * (len(stages) + 1))
@@ -735,7 +751,6 @@ def completeness(scope: Scope) -> Table:
                      "complete": int(counts[-1] or 0),
                      "missing": row["buildings"] - int(counts[-1] or 0)})
     if rows:
-        total = focus.aggregate(buildings=Count("building", distinct=True))["buildings"]
         rows.append({"chain": str(_("Buildings, any chain")), "is_total": True,
                      "buildings": total, **{stage.code: None for stage in stages},
                      "complete": complete_buildings, "missing": total - complete_buildings})
@@ -771,11 +786,12 @@ def social_return(scope: Scope) -> Table:
     stats = {"activities": Count("pk"), "hours": Sum("hours"),
              "tenants": Count("tenancy__creative", distinct=True)}
     labels = dict(SocialReturnKind.choices)
+    groups, totals = grouped_with_subtotals(returns, fields=["kind"], aggregates=stats,
+                                            order_by=["kind"])
     rows = [{"kind": str(labels.get(row["kind"], row["kind"])), "activities": row["activities"],
              "hours": float(row["hours"] or 0), "tenants": row["tenants"]}
-            for row in returns.values("kind").annotate(**stats).order_by("kind")]
-    if rows:
-        total = returns.aggregate(**stats)
+            for row in groups]
+    if total := totals.get(()):
         rows.append({"kind": str(_("All activities")), "is_total": True,
                      "activities": total["activities"],
                      "hours": float(total["hours"] or 0), "tenants": total["tenants"]})
