@@ -215,6 +215,10 @@ def test_publishing_a_figure_opens_it_to_everyone_with_suppression(client, city)
     assert client.post(url, {"figure": "end-reasons", "public": "true"}).status_code == 302
     assert PublicFigure.objects.filter(city=city["amsterdam"], figure="end-reasons").exists()
     client.logout()
+    # Every page's footer leads to the open data; the index lists the city.
+    assert f'href="{reverse("open-data")}"' in client.get(reverse("building-list")).content.decode()
+    index = client.get(reverse("open-data")).content.decode()
+    assert reverse("open-data-city", args=["amsterdam"]) in index
     page = client.get(reverse("open-data-city", args=["amsterdam"])).content.decode()
     assert 'id="end-reasons"' in page and 'id="occupancy"' not in page
     data = client.get(reverse("api:open-data-figure", args=["amsterdam", "end-reasons"])).json()
