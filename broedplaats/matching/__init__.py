@@ -13,6 +13,8 @@ small indices (0..63) combined into uint64 bitmasks (`bitmask`).
 - `orders`: `serial_dictatorship` (applicants in an order each take their best free feasible
   space), `order_by_score` (by fit or committee mean, lottery breaking ties),
   `order_by_lottery`, `best_feasible`.
+- `stable`: `deferred_acceptance`, the applicant-optimal stable matching with capacities
+  (hospital–residents), and `blocking_pairs` to check one.
 - `assignment`: `optimal_assignment`, the maximum total score over feasible pairs.
 
 Assignments are returned as (n,) int64 arrays: the space of each applicant, -1 for none.
@@ -29,6 +31,7 @@ from broedplaats.matching.orders import (
     serial_dictatorship,
 )
 from broedplaats.matching.scoring import COMPONENTS, Weights, breakdown, components, score_matrix
+from broedplaats.matching.stable import blocking_pairs, deferred_acceptance
 
 __all__ = [
     "COMPONENTS",
@@ -37,8 +40,10 @@ __all__ = [
     "Weights",
     "best_feasible",
     "bitmask",
+    "blocking_pairs",
     "breakdown",
     "components",
+    "deferred_acceptance",
     "lottery_numbers",
     "lottery_order",
     "new_seed",
