@@ -15,6 +15,21 @@ from broedplaats.models.allocation import (  # noqa: F401
     SocialReturn,
     SocialReturnKind,
 )
+from broedplaats.models.matching import (  # noqa: F401
+    COMMITTEE_MAX,
+    FIT_COMPONENTS,
+    AllocationRound,
+    ApplicationChoice,
+    CommitteeCriterion,
+    CommitteeScore,
+    FitWeights,
+    Pathway,
+    PathwayPriority,
+    PathwayStep,
+    RoundChange,
+    RoundEntry,
+    RoundStatus,
+)
 from broedplaats.models.places import (  # noqa: F401
     Building,
     City,

@@ -18,6 +18,7 @@ class AllocationMethod(models.TextChoices):
     RANKING = "ranking", _("Ranking by fit")
     COMMITTEE = "committee", _("Committee")
     STABLE_MATCHING = "stable_matching", _("Stable matching")
+    OPTIMAL = "optimal", _("Optimal assignment")
 
 
 class Call(models.Model):

@@ -3,9 +3,11 @@ import tenancy_create`.
 
 - places: policies, rent caps, buildings, spaces, tenancies
 - allocation: open calls, applications, screening, offers
+- matching: fit weights, committee scores, allocation rounds, pathways
 - throughput: the dashboards' summary table and public figures
 """
 
 from broedplaats.services.allocation import *  # noqa: F403
+from broedplaats.services.matching import *  # noqa: F403
 from broedplaats.services.places import *  # noqa: F403
 from broedplaats.services.throughput import *  # noqa: F403

@@ -1,0 +1,540 @@
+"""Reads of matching: what an allocation round (or a single fit score) needs from the
+database, gathered in a fixed number of queries and turned into the plain arrays of
+`broedplaats.matching`.
+
+Who may take part (the hard constraints, never scores):
+- the application is eligible or shortlisted and the creative's screening for the city is
+  positive and valid on the day the offers are made;
+- the creative rents fewer spaces on the start date than the policy allows at once;
+- a space is active, in one of the round's calls, free from the start date for a month
+  (as `offer_make` checks), and has no open offer.
+A creative with applications to several of the round's calls takes part once; a space of a
+call is open to them only when they applied to that call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import numpy as np
+from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+
+from broedplaats.matching import Applicants, Spaces, Weights, breakdown, score_matrix
+from broedplaats.models import (
+    Application,
+    ApplicationChoice,
+    ApplicationStatus,
+    Building,
+    Call,
+    CommitteeScore,
+    EndReason,
+    Facility,
+    FitWeights,
+    Offer,
+    OfferStatus,
+    PathwayPriority,
+    PathwayStep,
+    Policy,
+    Screening,
+    Space,
+    Tenancy,
+)
+from broedplaats.selectors.places import policy_in_force, running_on
+from chains.models import Chain, Stage, StageMove
+
+OFFERABLE = (ApplicationStatus.ELIGIBLE, ApplicationStatus.SHORTLISTED)
+# Applications that are still in play, with the reason those not offerable are left out.
+IN_PLAY = (ApplicationStatus.SUBMITTED, ApplicationStatus.SCREENING, ApplicationStatus.ELIGIBLE,
+           ApplicationStatus.INELIGIBLE, ApplicationStatus.SHORTLISTED,
+           ApplicationStatus.OFFERED)
+WAITING_ON_LIST = (ApplicationStatus.SUBMITTED, ApplicationStatus.SCREENING,
+                   ApplicationStatus.ELIGIBLE, ApplicationStatus.SHORTLISTED)
+
+
+def weights_for(buildings: list[Building]) -> dict[int, Weights]:
+    """Each building's fit weights: its own, else its city's, else the defaults (one query)."""
+    stored = list(FitWeights.objects.filter(
+        Q(building__in=[b.pk for b in buildings]) | Q(city__in={b.city_id for b in buildings})))
+    own = {row.building_id: row for row in stored if row.building_id}
+    city = {row.city_id: row for row in stored if row.city_id}
+    result = {}
+    for building in buildings:
+        row = own.get(building.pk) or city.get(building.city_id)
+        result[building.pk] = (Weights(**row.points(), wait_full_days=row.wait_full_days)
+                               if row else Weights())
+    return result
+
+
+@dataclass
+class Candidate:
+    """One creative in a round: their applications (per call), what the score reads, and
+    why they are left out (empty: they take part)."""
+
+    creative_id: int
+    name: str
+    applications: dict[int, int]  # call id -> application id
+    stage_id: int | None
+    chain_id: int | None
+    wait_days: int
+    bonus: float = 0.0
+    first_in_line: bool = False
+    pathway: str = ""
+    excluded: str = ""
+    choices: list[int] = field(default_factory=list)  # space ids, most wanted first
+    committee: float | None = None
+
+    @property
+    def application_id(self) -> int:
+        return next(iter(self.applications.values()))
+
+
+@dataclass
+class RoundInputs:
+    """Everything a round's method works on. `candidates` lists every creative in play;
+    `rows` are the indices of those taking part, aligned with the rows of `scores` and
+    `feasible`; `spaces` are the spaces open in the round, aligned with the columns."""
+
+    on: date
+    start: date
+    calls: list[Call]
+    candidates: list[Candidate]
+    rows: list[int]
+    spaces: list[Space]
+    spaces_left_out: dict[int, str]
+    applicants: Applicants
+    space_arrays: dict[int, tuple[Spaces, list[int]]]  # building id -> (arrays, columns)
+    weights: dict[int, Weights]
+    scores: np.ndarray
+    feasible: np.ndarray
+
+    def taking_part(self) -> list[Candidate]:
+        return [self.candidates[index] for index in self.rows]
+
+    def breakdown(self, row: int, column: int) -> dict[str, float]:
+        """The parts of the fit of row `row` (an index into `rows`) and column `column`."""
+        space = self.spaces[column]
+        arrays, columns = self.space_arrays[space.building_id]
+        return breakdown(self.applicants, arrays, self.weights[space.building_id], row,
+                         columns.index(column))
+
+
+def _indices(values) -> dict[int, int]:
+    return {value: index for index, value in enumerate(sorted(values))}
+
+
+def _bits(ids, index: dict[int, int]) -> int:
+    mask = 0
+    for pk in ids:
+        if pk in index:
+            mask |= 1 << index[pk]
+    return mask
+
+
+def _pathway_priority(creative_ids: list[int], buildings: set[int], on: date) -> dict:
+    """Per creative: the best pathway priority they hold into one of `buildings` — they
+    ended a tenancy for the next stage at a pathway's step within its months, and the next
+    step is in one of those buildings. Returns {creative: (bonus, first, pathway name)}."""
+    steps = list(PathwayStep.objects.filter(pathway__archived=False)
+                 .select_related("pathway").order_by("pathway", "order"))
+    following = {}  # (pathway id, building) -> next step building
+    by_pathway: dict[int, list[PathwayStep]] = {}
+    for step in steps:
+        by_pathway.setdefault(step.pathway_id, []).append(step)
+    for pathway_steps in by_pathway.values():
+        for here, there in zip(pathway_steps, pathway_steps[1:], strict=False):
+            if there.building_id in buildings:
+                following.setdefault(here.building_id, []).append((here.pathway, there))
+    if not following:
+        return {}
+    ended = (Tenancy.objects.filter(creative__in=creative_ids, end_reason=EndReason.NEXT_STAGE,
+                                    space__building__in=list(following),
+                                    actual_end__lte=on, actual_end__gt=on - timedelta(days=5 * 366))
+             .values_list("creative", "space__building", "actual_end"))
+    result = {}
+    for creative, building, ended_on in ended:
+        for pathway, _next in following.get(building, []):
+            if (on - ended_on).days > pathway.priority_months * 31:
+                continue
+            first = pathway.priority == PathwayPriority.FIRST
+            bonus = 0.0 if first else float(pathway.bonus_points)
+            best = result.get(creative)
+            if best is None or (first, bonus) > (best[1], best[0]):
+                result[creative] = (bonus, first, pathway.name)
+    return result
+
+
+def round_inputs(*, calls: list[Call], on: date, start: date,
+                 creative_ids: list[int] | None = None) -> RoundInputs:
+    """Gather a round over `calls` (published calls of one city): offers made on `on`, for
+    tenancies starting on `start`. With `creative_ids`, only those creatives (to explain one
+    applicant's fit without scoring everyone)."""
+    calls = list(calls)
+    call_ids = [call.pk for call in calls]
+    buildings = {call.building_id: call.building for call in calls}
+    city = calls[0].building.city if calls else None
+    policy: Policy | None = policy_in_force(city=city, on=start) if city else None
+    allowed = policy.max_tenancies_per_creative if policy else 1
+
+    latest = StageMove.objects.filter(creative=OuterRef("creative"), moved_on__lte=on) \
+        .order_by("-moved_on", "-id")
+    screened = Screening.objects.filter(creative=OuterRef("creative"), city=city, eligible=True,
+                                        decided_on__lte=on, valid_until__gt=on)
+    holding = Tenancy.objects.filter(running_on(start), creative=OuterRef("creative")) \
+        .values("creative").annotate(n=Count("pk")).values("n")
+    on_list = Application.objects.filter(
+        creative=OuterRef("creative"), call__isnull=True, building__city=city,
+        status__in=WAITING_ON_LIST, submitted_at__isnull=False,
+    ).values("creative").annotate(since=Min("submitted_at")).values("since")
+    applications = Application.objects.filter(call__in=call_ids, status__in=IN_PLAY)
+    if creative_ids is not None:
+        applications = applications.filter(creative__in=creative_ids)
+    applications = list(
+        applications.annotate(
+            stage_now=Subquery(latest.values("to_stage")[:1]),
+            screened=Exists(screened),
+            holding=Coalesce(Subquery(holding), 0),
+            list_since=Subquery(on_list),
+            chain_id=F("creative__discipline__chain"),
+            creative_name=F("creative__name"),
+        ).order_by("creative_id", "submitted_at", "pk")
+    )
+    wished = {}
+    for application_id, facility_id in Application.facilities.through.objects.filter(
+            application__in=[a.pk for a in applications]).values_list(
+                "application", "facility"):
+        wished.setdefault(application_id, []).append(facility_id)
+    choices = {}
+    for application_id, space_id in ApplicationChoice.objects.filter(
+            application__in=[a.pk for a in applications]).order_by(
+                "application", "rank").values_list("application", "space"):
+        choices.setdefault(application_id, []).append(space_id)
+    committee = dict(
+        CommitteeScore.objects.filter(application__in=[a.pk for a in applications],
+                                      criterion__call__in=call_ids)
+        .values_list("application").annotate(mean=Avg("score")).order_by())
+    priority = _pathway_priority(sorted({a.creative_id for a in applications}),
+                                 set(buildings), on)
+
+    by_creative: dict[int, list[Application]] = {}
+    for application in applications:
+        by_creative.setdefault(application.creative_id, []).append(application)
+    candidates, first_application = [], {}
+    for creative_id, own in sorted(by_creative.items()):
+        reasons = [_left_out(application, allowed) for application in own]
+        usable = [a for a, reason in zip(own, reasons, strict=True) if not reason]
+        shown = usable or own  # wishes and stage are read from the first usable one
+        first = shown[0]
+        since = first.list_since or first.submitted_at
+        bonus, first_in_line, pathway = priority.get(creative_id, (0.0, False, ""))
+        ranked = []
+        for application in shown:
+            ranked += [s for s in choices.get(application.pk, []) if s not in ranked]
+        means = [committee[a.pk] for a in shown if a.pk in committee]
+        candidates.append(Candidate(
+            creative_id=creative_id, name=first.creative_name,
+            applications={a.call_id: a.pk for a in reversed(shown)},
+            stage_id=first.stage_id or first.stage_now, chain_id=first.chain_id,
+            wait_days=max(0, (on - since.date()).days) if since else 0,
+            bonus=bonus, first_in_line=first_in_line, pathway=pathway,
+            excluded="" if usable else reasons[0], choices=ranked,
+            committee=float(means[0]) if means else None,
+        ))
+        first_application[creative_id] = first
+
+    spaces, left_out = _round_spaces(call_ids, on, start)
+    rows = [index for index, candidate in enumerate(candidates) if not candidate.excluded]
+    return _arrays(on, start, calls, candidates, rows, spaces, left_out, wished,
+                   first_application, list(buildings.values()))
+
+
+def _left_out(application: Application, allowed: int) -> str:
+    """Why an application cannot get an offer in a round ("" when it can)."""
+    if application.status == ApplicationStatus.OFFERED:
+        return _("has an open offer")
+    if application.status == ApplicationStatus.INELIGIBLE:
+        return _("screened: not eligible")
+    if application.status not in OFFERABLE:
+        return _("not screened yet")
+    if not application.screened:
+        return _("no valid positive screening")
+    if application.holding >= allowed:
+        return _("already rents %(n)s space(s) on the start date (the policy allows %(allowed)s)"
+                 ) % {"n": application.holding, "allowed": allowed}
+    return ""
+
+
+def _round_spaces(call_ids: list[int], on: date, start: date) -> tuple[list[Space], dict]:
+    """The calls' spaces open in the round, and why each other space is left out."""
+    month = start + timedelta(days=31)
+    let = Tenancy.objects.filter(space=OuterRef("pk"), start__lt=month).annotate(
+        ends=Coalesce("actual_end", "planned_end")).filter(ends__gt=start)
+    offered = Offer.objects.filter(space=OuterRef("pk"), status=OfferStatus.OPEN,
+                                   reply_by__gte=on)
+    rows = list(
+        Space.objects.filter(calls__in=call_ids).distinct()
+        .annotate(is_let=Exists(let), has_offer=Exists(offered))
+        .select_related("building__city").prefetch_related("facilities", "stages", "calls")
+        .order_by("building__name", "code")
+    )
+    spaces, left_out = [], {}
+    for space in rows:
+        if space.archived:
+            left_out[space.pk] = _("archived")
+        elif space.is_let:
+            left_out[space.pk] = _("let on the start date")
+        elif space.has_offer:
+            left_out[space.pk] = _("has an open offer")
+        else:
+            spaces.append(space)
+    for space in rows:
+        space.round_calls = [call.pk for call in space.calls.all() if call.pk in call_ids]
+    return spaces, left_out
+
+
+@dataclass(frozen=True)
+class Indexes:
+    """Stages, chains and facilities as the small indices the pure scoring takes."""
+
+    stage: dict[int, int]
+    chain: dict[int, int]
+    facility: dict[int, int]
+
+    @classmethod
+    def load(cls) -> Indexes:
+        stages = list(Stage.objects.order_by("order").values_list("pk", flat=True))
+        return cls(stage={pk: index for index, pk in enumerate(stages)},
+                   chain=_indices(Chain.objects.values_list("pk", flat=True)),
+                   facility=_indices(Facility.objects.values_list("pk", flat=True)))
+
+
+@dataclass
+class Wishes:
+    """One applicant as the score reads them (ids, not indices)."""
+
+    stage_id: int | None
+    chain_id: int | None
+    min_area: object = None  # Decimal, float or None
+    max_area: object = None
+    max_rent: object = None
+    facility_ids: list[int] = field(default_factory=list)
+    wait_days: int = 0
+    bonus: float = 0.0
+
+
+def applicant_arrays(rows: list[Wishes], indexes: Indexes) -> Applicants:
+    """The pure scoring's applicant rows for these wishes."""
+    def amount(value):
+        return float(value) if value is not None else np.nan
+
+    return Applicants(
+        stage=np.array([indexes.stage.get(w.stage_id, -1) for w in rows], dtype=np.int64),
+        chain=np.array([indexes.chain.get(w.chain_id, -1) for w in rows], dtype=np.int64),
+        min_area=np.array([amount(w.min_area) for w in rows], dtype=np.float64),
+        max_area=np.array([amount(w.max_area) for w in rows], dtype=np.float64),
+        max_rent=np.array([amount(w.max_rent) for w in rows], dtype=np.float64),
+        facilities=np.array([_bits(w.facility_ids, indexes.facility) for w in rows],
+                            dtype=np.uint64),
+        wait_days=np.array([w.wait_days for w in rows], dtype=np.int64),
+        bonus=np.array([w.bonus for w in rows], dtype=np.float64),
+    )
+
+
+@dataclass
+class BuildingContext:
+    """What the chain parts of a score read of each building: its chain focus and the
+    (chain, stage) pairs it houses now."""
+
+    focus: dict[int, set[int]]
+    housed: dict[int, set[tuple[int, int]]]
+
+    @classmethod
+    def load(cls, building_ids: list[int], on: date) -> BuildingContext:
+        focus: dict[int, set[int]] = {}
+        for building_id, chain_id in Building.chain_focus.through.objects.filter(
+                building__in=building_ids).values_list("building", "chain"):
+            focus.setdefault(building_id, set()).add(chain_id)
+        return cls(focus=focus, housed=_housed(building_ids, on))
+
+
+def building_space_arrays(building_id: int, spaces: list[Space], context: BuildingContext,
+                          indexes: Indexes) -> Spaces:
+    """The pure scoring's columns for spaces of one building (their `stages` and
+    `facilities` prefetched)."""
+    house = np.zeros((1, max(len(indexes.chain), 1)), dtype=np.uint64)
+    for chain_id, stage_id in context.housed.get(building_id, ()):
+        if chain_id in indexes.chain and stage_id in indexes.stage:
+            house[0, indexes.chain[chain_id]] |= np.uint64(1 << indexes.stage[stage_id])
+    return Spaces(
+        stages=np.array([_bits([s.pk for s in space.stages.all()], indexes.stage)
+                         for space in spaces], dtype=np.uint64),
+        building=np.zeros(len(spaces), dtype=np.int64),
+        area=np.array([float(space.area_m2) for space in spaces], dtype=np.float64),
+        rent=np.array([float(space.monthly_rent) for space in spaces], dtype=np.float64),
+        facilities=np.array([_bits([f.pk for f in space.facilities.all()], indexes.facility)
+                             for space in spaces], dtype=np.uint64),
+        focus=np.array([_bits(context.focus.get(building_id, ()), indexes.chain)],
+                       dtype=np.uint64),
+        housed=house,
+    )
+
+
+def _arrays(on, start, calls, candidates, rows, spaces, left_out, wished, first_application,
+            buildings) -> RoundInputs:
+    indexes = Indexes.load()
+    taking_part = [candidates[index] for index in rows]
+    wishes = []
+    for candidate in taking_part:
+        first = first_application[candidate.creative_id]
+        wishes.append(Wishes(
+            stage_id=candidate.stage_id, chain_id=candidate.chain_id,
+            min_area=first.min_area_m2, max_area=first.max_area_m2, max_rent=first.max_rent,
+            facility_ids=wished.get(first.pk, []), wait_days=candidate.wait_days,
+            bonus=candidate.bonus))
+    applicants = applicant_arrays(wishes, indexes)
+    weights = weights_for(buildings)
+    context = BuildingContext.load([b.pk for b in buildings], on)
+    n, m = len(taking_part), len(spaces)
+    scores = np.zeros((n, m), dtype=np.float32)
+    space_arrays = {}
+    for building in buildings:
+        columns = [j for j, space in enumerate(spaces) if space.building_id == building.pk]
+        if not columns:
+            continue
+        arrays = building_space_arrays(building.pk, [spaces[j] for j in columns], context,
+                                       indexes)
+        space_arrays[building.pk] = (arrays, columns)
+        if n:
+            scores[:, columns] = score_matrix(applicants, arrays, weights[building.pk])
+    # A space is open to a candidate who applied to one of its calls: (n x calls) @ (calls x m).
+    call_index = {call.pk: index for index, call in enumerate(calls)}
+    applied = np.zeros((n, len(calls)), dtype=np.int32)
+    for i, candidate in enumerate(taking_part):
+        for call_id in candidate.applications:
+            applied[i, call_index[call_id]] = 1
+    offered_in = np.zeros((len(calls), m), dtype=np.int32)
+    for j, space in enumerate(spaces):
+        for call_id in space.round_calls:
+            offered_in[call_index[call_id], j] = 1
+    feasible = (applied @ offered_in) > 0
+    return RoundInputs(on=on, start=start, calls=calls, candidates=candidates, rows=rows,
+                       spaces=spaces, spaces_left_out=left_out, applicants=applicants,
+                       space_arrays=space_arrays, weights=weights, scores=scores,
+                       feasible=feasible)
+
+
+def _housed(ids: list[int], on: date) -> dict[int, set[tuple[int, int]]]:
+    """(chain, stage) pairs each building houses on a date: a current tenant of that chain
+    whose newest stage move puts them in that stage."""
+    from broedplaats.selectors.throughput import Scope, building_chain_cells
+    scope = Scope(today=on, start=on, end=on, building_ids=tuple(ids))
+    result: dict[int, set] = {}
+    for building_id, chain_id, stage_id in building_chain_cells(scope, ids):
+        result.setdefault(building_id, set()).add((chain_id, stage_id))
+    return result
+
+
+@dataclass(frozen=True)
+class Fit:
+    """An application's best fit: the score, and the space it is for."""
+
+    score: float
+    space_id: int
+
+
+def _wishes_of(applications, on: date) -> tuple[list[dict], dict[int, Wishes]]:
+    """The applications' rows (pk, call, building) and their wishes as the score reads them,
+    in three queries whatever their number."""
+    latest = StageMove.objects.filter(creative=OuterRef("creative"), moved_on__lte=on) \
+        .order_by("-moved_on", "-id")
+    rows = list(with_waiting_since(applications.order_by()).values(
+        "pk", "call_id", "building_id", "stage_id", "min_area_m2", "max_area_m2", "max_rent",
+        "waiting_since", chain=F("creative__discipline__chain"),
+        stage_now=Subquery(latest.values("to_stage")[:1])))
+    wished: dict[int, list[int]] = {}
+    for application_id, facility_id in Application.facilities.through.objects.filter(
+            application__in=[row["pk"] for row in rows]).values_list("application", "facility"):
+        wished.setdefault(application_id, []).append(facility_id)
+    wishes = {}
+    for row in rows:
+        since = row["waiting_since"]
+        wishes[row["pk"]] = Wishes(
+            stage_id=row["stage_id"] or row["stage_now"], chain_id=row["chain"],
+            min_area=row["min_area_m2"], max_area=row["max_area_m2"], max_rent=row["max_rent"],
+            facility_ids=wished.get(row["pk"], []),
+            wait_days=max(0, (on - since.date()).days) if since else 0)
+    return rows, wishes
+
+
+def _scores(wishes: list[Wishes], building_id: int, spaces: list[Space], on: date,
+            context: BuildingContext | None = None, indexes: Indexes | None = None,
+            weights: Weights | None = None) -> np.ndarray:
+    indexes = indexes or Indexes.load()
+    context = context or BuildingContext.load([building_id], on)
+    if weights is None:
+        weights = weights_for(list(Building.objects.filter(pk=building_id)))[building_id]
+    return score_matrix(applicant_arrays(wishes, indexes),
+                        building_space_arrays(building_id, spaces, context, indexes), weights)
+
+
+def application_fits(applications, *, on: date) -> dict[int, Fit]:
+    """Each application's best fit over the spaces it could get: its call's active spaces,
+    or, on a candidate list, its building's. A fixed number of queries whatever the number
+    of applications (the applicants table sorts by it); applications with no space to fit
+    are left out of the result."""
+    rows, wishes = _wishes_of(applications, on)
+    if not rows:
+        return {}
+    building_ids = sorted({row["building_id"] for row in rows})
+    call_ids = sorted({row["call_id"] for row in rows if row["call_id"]})
+    spaces = list(Space.objects.filter(building__in=building_ids, archived=False)
+                  .prefetch_related("stages", "facilities").order_by("building", "code"))
+    in_call: dict[int, set[int]] = {}
+    for call_id, space_id in Call.spaces.through.objects.filter(call__in=call_ids) \
+            .values_list("call", "space"):
+        in_call.setdefault(call_id, set()).add(space_id)
+    indexes = Indexes.load()
+    context = BuildingContext.load(building_ids, on)
+    weights = weights_for(list(Building.objects.filter(pk__in=building_ids)))
+    result = {}
+    for building_id in building_ids:
+        own = [row for row in rows if row["building_id"] == building_id]
+        columns = [space for space in spaces if space.building_id == building_id]
+        if not columns:
+            continue
+        scores = _scores([wishes[row["pk"]] for row in own], building_id, columns, on,
+                         context, indexes, weights[building_id])
+        for i, row in enumerate(own):
+            allowed = np.array([row["call_id"] is None
+                                or space.pk in in_call.get(row["call_id"], ())
+                                for space in columns])
+            if not allowed.any():
+                continue
+            masked = np.where(allowed, scores[i], -1.0)
+            j = int(np.argmax(masked))
+            result[row["pk"]] = Fit(score=round(float(masked[j]), 1), space_id=columns[j].pk)
+    return result
+
+
+def space_fits(application: Application, spaces: list[Space], *, on: date) -> dict[int, float]:
+    """The application's fit for each of these spaces of its building (the offer form ranks
+    them by it). `spaces` need their stages and facilities prefetched."""
+    if not spaces:
+        return {}
+    _rows, wishes = _wishes_of(Application.objects.filter(pk=application.pk), on)
+    scores = _scores([wishes[application.pk]], application.building_id, spaces, on)
+    return {space.pk: round(float(score), 1) for space, score in zip(spaces, scores[0],
+                                                                     strict=True)}
+
+
+def with_waiting_since(applications):
+    """Applications annotated with `waiting_since`: when the creative joined a candidate list
+    of the building's city that they are still on (the earliest), else the submission. The
+    waiting time the fit score counts, and the applicants table sorts by."""
+    on_list = Application.objects.filter(
+        creative=OuterRef("creative"), call__isnull=True, building__city=OuterRef("building__city"),
+        status__in=WAITING_ON_LIST, submitted_at__isnull=False,
+    ).values("creative").annotate(since=Min("submitted_at")).values("since")
+    return applications.annotate(waiting_since=Coalesce(Subquery(on_list), "submitted_at"))
