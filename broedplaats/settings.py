@@ -5,6 +5,7 @@ Production sets DEBUG=false, SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL; with DE
 security settings below switch on so that `manage.py check --deploy` passes.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -82,10 +83,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     )
     # A file, not memory, for the test database: the concurrency tests race real threads,
     # each with its own connection, which an in-memory database cannot share.
-    # Named after the database file (db.sqlite3 -> test_db.sqlite3), so runs against different
-    # files never share a test database.
+    # Named after the database file and the process (db.sqlite3 -> test_db.sqlite3.<pid>), so
+    # two test runs at once, on one machine, never share (and break) a test database.
     _sqlite_name = Path(DATABASES["default"]["NAME"])
-    DATABASES["default"]["TEST"] = {"NAME": str(_sqlite_name.with_name(f"test_{_sqlite_name.name}"))}
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(_sqlite_name.with_name(f"test_{_sqlite_name.name}.{os.getpid()}"))}
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # PostgreSQL's JIT compiles any query its planner prices above jit_above_cost; for the
     # dashboard's aggregates over tens of thousands of rows that costs 20-40 ms a query and
