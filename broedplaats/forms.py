@@ -65,14 +65,43 @@ class ProgrammerTransitionForm(forms.Form):
     note = forms.CharField(label=_("Note"), required=False)
 
 
+class _SpaceSelect(forms.Select):
+    """A select whose options for spaces that already have an open offer are disabled."""
+
+    def __init__(self, *args, disabled=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.disabled = {str(pk) for pk in disabled}
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if str(value) in self.disabled:
+            option["attrs"]["disabled"] = True
+        return option
+
+
 class ProgrammerOfferForm(forms.Form):
+    """Offer a space. With `fits` ({space id: fit}) the spaces are listed best fit first with
+    their fit; `open_offers` (space ids) are shown but cannot be chosen."""
+
     space = forms.ModelChoiceField(label=_("Space"), queryset=None)
     start = forms.DateField(label=_("Tenancy starts"), widget=DateInput)
     reply_by = forms.DateField(label=_("Reply by"), widget=DateInput)
 
-    def __init__(self, *args, spaces, **kwargs):
+    def __init__(self, *args, spaces, fits=None, open_offers=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["space"].queryset = spaces
+        field = self.fields["space"]
+        field.queryset = spaces.exclude(pk__in=list(open_offers)) if open_offers else spaces
+        if fits is None:
+            return
+        listed = sorted(spaces, key=lambda space: (-fits.get(space.pk, 0), space.code))
+        choices = [("", "---------")]
+        for space in listed:
+            label = _("%(space)s · fit %(fit)s") % {"space": space,
+                                                    "fit": f"{fits.get(space.pk, 0):.0f}"}
+            if space.pk in open_offers:
+                label = _("%(label)s · has an open offer") % {"label": label}
+            choices.append((space.pk, label))
+        field.widget = _SpaceSelect(choices=choices, disabled=open_offers)
 
 
 class ProgrammerTenancyEndForm(forms.Form):

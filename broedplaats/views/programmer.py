@@ -28,8 +28,9 @@ from broedplaats.forms import (
     ProgrammerTenancyRenewForm,
     ProgrammerTransitionForm,
 )
-from broedplaats.models import Application
+from broedplaats.models import Application, OfferStatus
 from broedplaats.roles import require_role
+from broedplaats.selectors import matching as matching_selectors
 from broedplaats.services import (
     applicant_note_add,
     application_transition,
@@ -45,7 +46,9 @@ from chains.selectors import creative_history, discipline_list, portfolio_of, st
 
 APPLICANTS_PER_PAGE = 50
 APPLICANT_ORDERINGS = {"submitted_at": ("submitted_at", "id"),
-                       "-submitted_at": ("-submitted_at", "-id")}
+                       "-submitted_at": ("-submitted_at", "-id"),
+                       "wait": ("waiting_since", "id"),
+                       "fit": None}  # computed: see applicant_list
 
 
 # --- applicants --------------------------------------------------------------------------------
@@ -59,17 +62,36 @@ def applicant_list(request):
     if ordering not in APPLICANT_ORDERINGS:
         ordering = "submitted_at"
     # The table shows no history or facilities: drop those prefetches for a lean list.
-    rows = (selectors.applications_for_programmer(request.user, on=today)
-            .prefetch_related(None).order_by(*APPLICANT_ORDERINGS[ordering]))
+    rows = matching_selectors.with_waiting_since(
+        selectors.applications_for_programmer(request.user, on=today).prefetch_related(None))
+    if ordering != "fit":
+        rows = rows.order_by(*APPLICANT_ORDERINGS[ordering])
     filterset = ApplicantFilter(request.GET or None, queryset=rows, request=request, on=today)
     _filter_choices(filterset.form, request.user)
-    # Page over ids first: sorting thousands of narrow id rows is cheap, sorting them with
-    # every joined column is not (bench/applicants.py); then read the page's 50 rows in full.
-    page = Paginator(filterset.qs.values_list("pk", flat=True),
-                     APPLICANTS_PER_PAGE).get_page(request.GET.get("page"))
+    if ordering == "fit":
+        # Sorting by fit needs every filtered row's fit: scored together, vectorised.
+        fits = matching_selectors.application_fits(filterset.qs, on=today)
+        ordered = sorted(filterset.qs.order_by().values_list("pk", "submitted_at"),
+                         key=lambda row: (-fits[row[0]].score if row[0] in fits else 1,
+                                          row[1] is None, row[1] or today, row[0]))
+        page = Paginator([pk for pk, _submitted in ordered],
+                         APPLICANTS_PER_PAGE).get_page(request.GET.get("page"))
+    else:
+        # Page over ids first: sorting thousands of narrow id rows is cheap, sorting them
+        # with every joined column is not (bench/applicants.py); then read the page in full.
+        page = Paginator(filterset.qs.values_list("pk", flat=True),
+                         APPLICANTS_PER_PAGE).get_page(request.GET.get("page"))
+        fits = None
     ids = list(page.object_list)
     by_id = {row.pk: row for row in filterset.qs.order_by().filter(pk__in=ids)}
+    if fits is None:  # only the page's rows are scored
+        fits = matching_selectors.application_fits(filterset.qs.order_by().filter(pk__in=ids),
+                                                   on=today)
     page.object_list = [by_id[pk] for pk in ids if pk in by_id]
+    for row in page.object_list:
+        row.fit = fits.get(row.pk)
+        row.wait_days = (today - timezone.localdate(row.waiting_since)).days \
+            if row.waiting_since else None
     query = request.GET.copy()
     query.pop("page", None)
     context = {"filter": filterset, "page": page, "query": query.urlencode(),
@@ -117,6 +139,19 @@ def _offer_spaces(request, application: Application):
     return spaces
 
 
+def _offer_form(request, application: Application, data=None) -> ProgrammerOfferForm:
+    """The offer form with the spaces ranked by fit for this applicant, and those with an open
+    offer marked (a space gets one open offer at a time)."""
+    today = timezone.localdate()
+    spaces = _offer_spaces(request, application).prefetch_related("stages", "facilities")
+    listed = list(spaces)
+    return ProgrammerOfferForm(
+        data, spaces=spaces, fits=matching_selectors.space_fits(application, listed, on=today),
+        open_offers=set(selectors.offers_for_programmer(request.user).filter(
+            space__in=[space.pk for space in listed], status=OfferStatus.OPEN,
+            reply_by__gte=today).values_list("space", flat=True)))
+
+
 def _portfolio_for_review(application: Application) -> list:
     """The creative's portfolio with the images chosen for this application first (marked
     `chosen`), then the rest in the creative's order."""
@@ -138,8 +173,7 @@ def _render_applicant(request, application: Application, status: int = 200, **fo
         "note_form": forms.get("note_form") or ProgrammerNoteForm(),
         "screening_form": forms.get("screening_form") or ProgrammerScreeningForm(),
         "transition_form": forms.get("transition_form") or ProgrammerTransitionForm(),
-        "offer_form": forms.get("offer_form") or ProgrammerOfferForm(
-            spaces=_offer_spaces(request, application)),
+        "offer_form": forms.get("offer_form") or _offer_form(request, application),
     }
     return render(request, "broedplaats/programmer/applicant_detail.html", context,
                   status=status)
@@ -194,7 +228,7 @@ def applicant_transition(request, pk: int):
 @require_POST
 def applicant_offer(request, pk: int):
     application = _application(request, pk)
-    form = ProgrammerOfferForm(request.POST, spaces=_offer_spaces(request, application))
+    form = _offer_form(request, application, request.POST)
 
     def write(application, data):
         offer_make(application=application, on=timezone.localdate(), by=request.user, **data)
