@@ -590,3 +590,6 @@ class ThroughputRefreshAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         self.message_user(request, gettext("Rebuilt %(n)s stage spells in %(s).1f s.")
                           % {"n": refresh.spells, "s": refresh.seconds}, messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:broedplaats_throughputrefresh_changelist"))
+
+# Matching (fit weights, rounds, committee scores, pathways) has its own module.
+from broedplaats import admin_matching  # noqa: E402, F401
