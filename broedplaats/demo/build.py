@@ -15,17 +15,26 @@ from django.db import connection, reset_queries, transaction
 from django.db.models import Model
 
 from broedplaats.models import (
+    AllocationRound,
     ApplicantNote,
     Application,
+    ApplicationChoice,
     ApplicationEvent,
     Building,
     Call,
     City,
+    CommitteeCriterion,
+    CommitteeScore,
     Facility,
     FacilityCode,
+    FitWeights,
     Offer,
+    Pathway,
+    PathwayStep,
     Policy,
     PolicyRentCap,
+    RoundChange,
+    RoundEntry,
     Screening,
     SocialReturn,
     Space,
@@ -47,6 +56,7 @@ from chains.models import (
 from .buildings import assign_habits, plan_buildings, plan_spaces
 from .calls import open_calls
 from .careers import CreativePlan, plan_creatives
+from .matching import matching_demo
 from .records import plan_records
 from .reference import (
     BATCH_SIZE,
@@ -247,6 +257,7 @@ def demo_build(*, seed: int = DEFAULT_SEED, scale: int = 1, today: date,
     writer.flush()
     open_calls(first_plan, refs, users["programmer"], linked, random.Random(seed * 1_000_003 - 1),
                today)
+    matching_demo(users["programmer"], linked, random.Random(seed * 1_000_003 - 2), today)
     return DemoSummary(counts=demo_counts(), seconds=perf_counter() - started,
                        creative_login=linked.name if linked else "", kept_users=kept)
 
@@ -280,6 +291,16 @@ def demo_flush() -> None:
     """Delete the demo data (everything in the tables the demo fills, and the demo users but
     "admin"), children first because most foreign keys PROTECT. Stages, facilities and groups
     stay: the migrations own them."""
+    RoundChange.objects.all().delete()
+    RoundEntry.objects.all().delete()
+    AllocationRound.calls.through.objects.all().delete()
+    AllocationRound.objects.all().delete()
+    CommitteeScore.objects.all().delete()
+    CommitteeCriterion.objects.all().delete()
+    ApplicationChoice.objects.all().delete()
+    FitWeights.objects.all().delete()
+    PathwayStep.objects.all().delete()
+    Pathway.objects.all().delete()
     Offer.objects.all().delete()
     ApplicationEvent.objects.all().delete()
     ApplicantNote.objects.all().delete()

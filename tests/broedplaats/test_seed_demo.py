@@ -634,3 +634,37 @@ def test_recorded_times_are_historical_not_the_time_of_seeding(demo):
     assert not Tenancy.objects.filter(created_at__gt=late).exists()
     assert not StageMove.objects.filter(recorded_at__gt=late).exists()
     assert not Creative.objects.filter(created_at__gt=late).exists()
+
+
+def test_the_demo_has_a_closed_call_per_method_to_run_a_round_on(demo):
+    """One call per allocation method in the demo programmer's buildings, closed, with
+    screened applicants (one of them not eligible); committee criteria scored, rankings given,
+    weights and a pathway stored. A round runs on each."""
+    from broedplaats.models import (
+        AllocationMethod,
+        ApplicationChoice,
+        Call,
+        CommitteeScore,
+        FitWeights,
+        Pathway,
+    )
+    from broedplaats.services import round_run
+
+    programmer = get_user_model().objects.get(username="demo-programmer")
+    calls = {call.allocation_method: call for call in Call.objects.filter(
+        closes_on__lt=TODAY, building__programmers=programmer)}
+    assert set(calls) == set(AllocationMethod.values)
+    for method, call in calls.items():
+        statuses = Counter(call.applications.values_list("status", flat=True))
+        assert statuses["eligible"] >= 5 and statuses["ineligible"] == 1
+        round_ = round_run(calls=[call], method=method, on=TODAY,
+                           start=TODAY + timedelta(days=14), reply_by=TODAY + timedelta(days=7))
+        assert round_.entries.filter(space__isnull=False).exists()
+    assert CommitteeScore.objects.filter(criterion__call=calls["committee"]).count() >= 15
+    assert ApplicationChoice.objects.filter(
+        application__call=calls["stable_matching"]).exists()
+    assert FitWeights.objects.filter(city__slug="amsterdam").exists()
+    assert FitWeights.objects.filter(building__programmers=programmer).exists()
+    pathway = Pathway.objects.get()
+    assert [step.stage.code for step in pathway.steps.all()] == ["idea", "making",
+                                                                  "distribution"]
