@@ -38,6 +38,8 @@ from broedplaats.models import (
     PathwayPriority,
     PathwayStep,
     Policy,
+    RoundEntry,
+    RoundStatus,
     Screening,
     Space,
     Tenancy,
@@ -538,3 +540,58 @@ def with_waiting_since(applications):
         status__in=WAITING_ON_LIST, submitted_at__isnull=False,
     ).values("creative").annotate(since=Min("submitted_at")).values("since")
     return applications.annotate(waiting_since=Coalesce(Subquery(on_list), "submitted_at"))
+
+
+def own_fits(applications: list[Application], *, on: date) -> dict[int, dict]:
+    """For a creative's own applications still in play: the best-fitting space and the fit's
+    breakdown ({"space": Space, "parts": {...}}), in a fixed number of queries."""
+    ids = [a.pk for a in applications if a.status in IN_PLAY or a.status == "draft"]
+    if not ids:
+        return {}
+    rows, wishes = _wishes_of(Application.objects.filter(pk__in=ids), on)
+    building_ids = sorted({row["building_id"] for row in rows})
+    call_ids = sorted({row["call_id"] for row in rows if row["call_id"]})
+    spaces = list(Space.objects.filter(building__in=building_ids, archived=False)
+                  .prefetch_related("stages", "facilities").order_by("building", "code"))
+    in_call: dict[int, set[int]] = {}
+    for call_id, space_id in Call.spaces.through.objects.filter(call__in=call_ids) \
+            .values_list("call", "space"):
+        in_call.setdefault(call_id, set()).add(space_id)
+    indexes = Indexes.load()
+    context = BuildingContext.load(building_ids, on)
+    weights = weights_for(list(Building.objects.filter(pk__in=building_ids)))
+    result = {}
+    for row in rows:
+        columns = [s for s in spaces if s.building_id == row["building_id"]
+                   and (row["call_id"] is None or s.pk in in_call.get(row["call_id"], ()))]
+        if not columns:
+            continue
+        applicants = applicant_arrays([wishes[row["pk"]]], indexes)
+        arrays = building_space_arrays(row["building_id"], columns, context, indexes)
+        scores = score_matrix(applicants, arrays, weights[row["building_id"]])
+        j = int(np.argmax(scores[0]))
+        result[row["pk"]] = {"space": columns[j],
+                             "parts": breakdown(applicants, arrays, weights[row["building_id"]],
+                                                0, j)}
+    return result
+
+
+def own_round_entries(applications: list[Application]) -> dict[int, RoundEntry]:
+    """Per application: the creative's own entry in the newest round over its call that was
+    not discarded (position, lottery number, proposed space, fit). Never anyone else's."""
+    by_call = {a.call_id: a for a in applications if a.call_id}
+    if not by_call:
+        return {}
+    creative_ids = {a.creative_id for a in applications}
+    entries = (RoundEntry.objects.filter(creative__in=creative_ids,
+                                         round__calls__in=list(by_call))
+               .exclude(round__status=RoundStatus.DISCARDED)
+               .select_related("round", "space", "proposed_space")
+               .annotate(call_id=F("round__calls")).order_by("-round__run_at", "-round_id"))
+    result = {}
+    for entry in entries:
+        application = by_call.get(entry.call_id)
+        if application and application.pk not in result \
+                and entry.creative_id == application.creative_id:
+            result[application.pk] = entry
+    return result
