@@ -17,6 +17,15 @@ from broedplaats.api.allocation_views import (
     ProgrammerOfferViewSet,
     ProgrammerTenancyViewSet,
 )
+from broedplaats.api.matching import (
+    BuildingWeightsView,
+    CallCriteriaView,
+    CommitteeScoreViewSet,
+    MyApplicationChoicesView,
+    MyApplicationRoundView,
+    PathwayViewSet,
+    ProgrammerRoundViewSet,
+)
 from broedplaats.api.throughput import OpenDataFigureView, ThroughputFigureView
 from broedplaats.api.views import BuildingViewSet, SpaceViewSet
 from chains.api.views import ChainViewSet, DisciplineViewSet, StageViewSet
@@ -37,6 +46,11 @@ router.register("programmer/applications", ProgrammerApplicationViewSet,
                 basename="programmer-application")
 router.register("programmer/offers", ProgrammerOfferViewSet, basename="programmer-offer")
 router.register("programmer/tenancies", ProgrammerTenancyViewSet, basename="programmer-tenancy")
+# Matching: rounds, the committee, fit weights and pathways (public to read).
+router.register("programmer/rounds", ProgrammerRoundViewSet, basename="programmer-round")
+router.register("programmer/committee-scores", CommitteeScoreViewSet,
+                basename="programmer-committee-score")
+router.register("pathways", PathwayViewSet, basename="pathway")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -45,5 +59,13 @@ urlpatterns = [
     path("throughput/<str:figure>/", ThroughputFigureView.as_view(), name="throughput-figure"),
     path("open-data/<slug:slug>/<str:figure>/", OpenDataFigureView.as_view(),
          name="open-data-figure"),
+    path("programmer/calls/<int:pk>/criteria/", CallCriteriaView.as_view(),
+         name="programmer-call-criteria"),
+    path("programmer/buildings/<slug:slug>/weights/", BuildingWeightsView.as_view(),
+         name="programmer-building-weights"),
+    path("me/applications/<int:pk>/choices/", MyApplicationChoicesView.as_view(),
+         name="my-application-choices"),
+    path("me/applications/<int:pk>/round/", MyApplicationRoundView.as_view(),
+         name="my-application-round"),
     path("", include(router.urls)),
 ]

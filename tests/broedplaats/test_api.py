@@ -362,6 +362,7 @@ def test_the_api_root_lists_every_endpoint(api):
     assert set(response.json()) == {
         "buildings", "spaces", "chains", "disciplines", "stages", "me/applications", "me/offers",
         "programmer/calls", "programmer/applications", "programmer/offers", "programmer/tenancies",
+        "programmer/rounds", "programmer/committee-scores", "pathways",
     }
 
 
