@@ -1,6 +1,6 @@
 from django.urls import path
 
-from broedplaats.views import places
+from broedplaats.views import matching, places
 from broedplaats.views import programmer as views
 
 urlpatterns = [
@@ -34,4 +34,16 @@ urlpatterns = [
     path("buildings/<slug:slug>/calls/new/", places.call_new, name="programmer-call-new"),
     path("calls/<int:pk>/", places.call_edit, name="programmer-call-edit"),
     path("calls/<int:pk>/publish/", places.call_publish_view, name="programmer-call-publish"),
+    path("calls/<int:pk>/rounds/", matching.call_rounds, name="programmer-call-rounds"),
+    path("calls/<int:pk>/committee/", matching.call_committee, name="programmer-call-committee"),
+    path("calls/<int:pk>/committee/criteria/", matching.call_criteria,
+         name="programmer-call-criteria"),
+    path("rounds/new/", matching.round_new, name="programmer-round-new"),
+    path("rounds/<int:pk>/", matching.round_detail, name="programmer-round"),
+    path("rounds/<int:pk>/entries/<int:entry_pk>/space/", matching.round_adjust_view,
+         name="programmer-round-adjust"),
+    path("rounds/<int:pk>/confirm/", matching.round_confirm_view, name="programmer-round-confirm"),
+    path("rounds/<int:pk>/discard/", matching.round_discard_view, name="programmer-round-discard"),
+    path("buildings/<slug:slug>/weights/", matching.building_weights,
+         name="programmer-building-weights"),
 ]
