@@ -16,12 +16,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from types import SimpleNamespace
 
 import numpy as np
-from django.db.models import Avg, Count, Exists, F, Min, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import (
+    Avg,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Min,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils.translation import gettext as _
 
+from broedplaats.db import DaysBetween
 from broedplaats.matching import Applicants, Spaces, Weights, breakdown, score_matrix
 from broedplaats.models import (
     Application,
@@ -45,7 +58,7 @@ from broedplaats.models import (
     Tenancy,
 )
 from broedplaats.selectors.places import policy_in_force, running_on
-from chains.models import Chain, Stage, StageMove
+from chains.models import Chain, Creative, Stage, StageMove
 
 OFFERABLE = (ApplicationStatus.ELIGIBLE, ApplicationStatus.SHORTLISTED)
 # Applications that are still in play, with the reason those not offerable are left out.
@@ -135,7 +148,7 @@ def _bits(ids, index: dict[int, int]) -> int:
     return mask
 
 
-def _pathway_priority(creative_ids: list[int], buildings: set[int], on: date) -> dict:
+def _pathway_priority(creative_ids, buildings: set[int], on: date) -> dict:
     """Per creative: the best pathway priority they hold into one of `buildings` — they
     ended a tenancy for the next stage at a pathway's step within its months, and the next
     step is in one of those buildings. Returns {creative: (bonus, first, pathway name)}."""
@@ -180,47 +193,58 @@ def round_inputs(*, calls: list[Call], on: date, start: date,
     policy: Policy | None = policy_in_force(city=city, on=start) if city else None
     allowed = policy.max_tenancies_per_creative if policy else 1
 
-    latest = StageMove.objects.filter(creative=OuterRef("creative"), moved_on__lte=on) \
-        .order_by("-moved_on", "-id")
-    screened = Screening.objects.filter(creative=OuterRef("creative"), city=city, eligible=True,
-                                        decided_on__lte=on, valid_until__gt=on)
-    holding = Tenancy.objects.filter(running_on(start), creative=OuterRef("creative")) \
-        .values("creative").annotate(n=Count("pk")).values("n")
-    on_list = Application.objects.filter(
-        creative=OuterRef("creative"), call__isnull=True, building__city=city,
-        status__in=WAITING_ON_LIST, submitted_at__isnull=False,
-    ).values("creative").annotate(since=Min("submitted_at")).values("since")
     applications = Application.objects.filter(call__in=call_ids, status__in=IN_PLAY)
     if creative_ids is not None:
         applications = applications.filter(creative__in=creative_ids)
-    applications = list(
-        applications.annotate(
-            stage_now=Subquery(latest.values("to_stage")[:1]),
-            screened=Exists(screened),
-            holding=Coalesce(Subquery(holding), 0),
-            list_since=Subquery(on_list),
-            chain_id=F("creative__discipline__chain"),
-            creative_name=F("creative__name"),
-        ).order_by("creative_id", "submitted_at", "pk")
-    )
+    # Plain rows, not model instances: a city-wide round reads tens of thousands.
+    rows = [SimpleNamespace(**row) for row in applications.order_by(
+        "creative_id", "submitted_at", "pk").values(
+        "pk", "creative_id", "call_id", "status", "stage_id",
+        # Floats, not Decimals: the score works in floats, and 10,000 Decimals cost.
+        min_area=Cast("min_area_m2", FloatField()),
+        max_area=Cast("max_area_m2", FloatField()),
+        rent_max=Cast("max_rent", FloatField()), chain_id=F("creative__discipline__chain"),
+        creative_name=F("creative__name"),
+        waited=DaysBetween(Value(on), TruncDate("submitted_at")))]
+    # What is read once a creative (not once an application): stage, screening, rentals,
+    # time on a candidate list.
+    latest = StageMove.objects.filter(creative=OuterRef("pk"), moved_on__lte=on) \
+        .order_by("-moved_on", "-id")
+    screened = Screening.objects.filter(creative=OuterRef("pk"), city=city, eligible=True,
+                                        decided_on__lte=on, valid_until__gt=on)
+    holding = Tenancy.objects.filter(running_on(start), creative=OuterRef("pk")) \
+        .values("creative").annotate(n=Count("pk")).values("n")
+    on_list = Application.objects.filter(
+        creative=OuterRef("pk"), call__isnull=True, building__city=city,
+        status__in=WAITING_ON_LIST, submitted_at__isnull=False,
+    ).values("creative").annotate(since=Min("submitted_at")).values("since")
+    in_play = applications.values("creative")
+    facts = {row["pk"]: row for row in Creative.objects.filter(pk__in=in_play).values(
+        "pk", stage_now=Subquery(latest.values("to_stage")[:1]), screened=Exists(screened),
+        holding=Coalesce(Subquery(holding), 0),
+        listed=DaysBetween(Value(on), TruncDate(Subquery(on_list))))}
+    for row in rows:
+        fact = facts[row.creative_id]
+        row.stage_now, row.screened = fact["stage_now"], fact["screened"]
+        row.holding, row.listed = fact["holding"], fact["listed"]
+    applications = rows
+    in_round = Q(application__call__in=call_ids, application__status__in=IN_PLAY)
+    if creative_ids is not None:
+        in_round &= Q(application__creative__in=creative_ids)
     wished = {}
     for application_id, facility_id in Application.facilities.through.objects.filter(
-            application__in=[a.pk for a in applications]).values_list(
-                "application", "facility"):
+            in_round).values_list("application", "facility"):
         wished.setdefault(application_id, []).append(facility_id)
     choices = {}
-    for application_id, space_id in ApplicationChoice.objects.filter(
-            application__in=[a.pk for a in applications]).order_by(
-                "application", "rank").values_list("application", "space"):
+    for application_id, space_id in ApplicationChoice.objects.filter(in_round).order_by(
+            "application", "rank").values_list("application", "space"):
         choices.setdefault(application_id, []).append(space_id)
     committee = dict(
-        CommitteeScore.objects.filter(application__in=[a.pk for a in applications],
-                                      criterion__call__in=call_ids)
+        CommitteeScore.objects.filter(in_round, criterion__call__in=call_ids)
         .values_list("application").annotate(mean=Avg("score")).order_by())
-    priority = _pathway_priority(sorted({a.creative_id for a in applications}),
-                                 set(buildings), on)
+    priority = _pathway_priority(in_play, set(buildings), on)
 
-    by_creative: dict[int, list[Application]] = {}
+    by_creative: dict[int, list] = {}
     for application in applications:
         by_creative.setdefault(application.creative_id, []).append(application)
     candidates, first_application = [], {}
@@ -229,7 +253,7 @@ def round_inputs(*, calls: list[Call], on: date, start: date,
         usable = [a for a, reason in zip(own, reasons, strict=True) if not reason]
         shown = usable or own  # wishes and stage are read from the first usable one
         first = shown[0]
-        since = first.list_since or first.submitted_at
+        waited = first.listed if first.listed is not None else first.waited
         bonus, first_in_line, pathway = priority.get(creative_id, (0.0, False, ""))
         ranked = []
         for application in shown:
@@ -239,7 +263,7 @@ def round_inputs(*, calls: list[Call], on: date, start: date,
             creative_id=creative_id, name=first.creative_name,
             applications={a.call_id: a.pk for a in reversed(shown)},
             stage_id=first.stage_id or first.stage_now, chain_id=first.chain_id,
-            wait_days=max(0, (on - since.date()).days) if since else 0,
+            wait_days=max(0, waited or 0),
             bonus=bonus, first_in_line=first_in_line, pathway=pathway,
             excluded="" if usable else reasons[0], choices=ranked,
             committee=float(means[0]) if means else None,
@@ -269,7 +293,8 @@ def _left_out(application: Application, allowed: int) -> str:
 
 
 def _round_spaces(call_ids: list[int], on: date, start: date) -> tuple[list[Space], dict]:
-    """The calls' spaces open in the round, and why each other space is left out."""
+    """The calls' spaces open in the round, and why each other space is left out. Each
+    space carries `round_calls`, `stage_ids` and `facility_ids` (read as plain ids)."""
     month = start + timedelta(days=31)
     let = Tenancy.objects.filter(space=OuterRef("pk"), start__lt=month).annotate(
         ends=Coalesce("actual_end", "planned_end")).filter(ends__gt=start)
@@ -278,11 +303,24 @@ def _round_spaces(call_ids: list[int], on: date, start: date) -> tuple[list[Spac
     rows = list(
         Space.objects.filter(calls__in=call_ids).distinct()
         .annotate(is_let=Exists(let), has_offer=Exists(offered))
-        .select_related("building__city").prefetch_related("facilities", "stages", "calls")
-        .order_by("building__name", "code")
+        .select_related("building").order_by("building__name", "code")
     )
+    calls_of, stages_of, facilities_of = {}, {}, {}
+    for space_id, call_id in Call.spaces.through.objects.filter(
+            call__in=call_ids).values_list("space", "call"):
+        calls_of.setdefault(space_id, []).append(call_id)
+    for space_id, stage_id in Space.stages.through.objects.filter(
+            space__in=Space.objects.filter(calls__in=call_ids)).values_list("space", "stage"):
+        stages_of.setdefault(space_id, []).append(stage_id)
+    for space_id, facility_id in Space.facilities.through.objects.filter(
+            space__in=Space.objects.filter(calls__in=call_ids)).values_list("space",
+                                                                            "facility"):
+        facilities_of.setdefault(space_id, []).append(facility_id)
     spaces, left_out = [], {}
     for space in rows:
+        space.round_calls = sorted(set(calls_of.get(space.pk, ())))
+        space.stage_ids = sorted(set(stages_of.get(space.pk, ())))
+        space.facility_ids = sorted(set(facilities_of.get(space.pk, ())))
         if space.archived:
             left_out[space.pk] = _("archived")
         elif space.is_let:
@@ -291,8 +329,6 @@ def _round_spaces(call_ids: list[int], on: date, start: date) -> tuple[list[Spac
             left_out[space.pk] = _("has an open offer")
         else:
             spaces.append(space)
-    for space in rows:
-        space.round_calls = [call.pk for call in space.calls.all() if call.pk in call_ids]
     return spaces, left_out
 
 
@@ -362,20 +398,25 @@ class BuildingContext:
 
 
 def building_space_arrays(building_id: int, spaces: list[Space], context: BuildingContext,
-                          indexes: Indexes) -> Spaces:
-    """The pure scoring's columns for spaces of one building (their `stages` and
-    `facilities` prefetched)."""
+                          indexes: Indexes, *, stage_ids: dict | None = None,
+                          facility_ids: dict | None = None) -> Spaces:
+    """The pure scoring's columns for spaces of one building: their stages and facilities
+    from `stage_ids` / `facility_ids` ({space id: [ids]}) when given, else prefetched."""
+    if stage_ids is None:
+        stage_ids = {space.pk: [s.pk for s in space.stages.all()] for space in spaces}
+    if facility_ids is None:
+        facility_ids = {space.pk: [f.pk for f in space.facilities.all()] for space in spaces}
     house = np.zeros((1, max(len(indexes.chain), 1)), dtype=np.uint64)
     for chain_id, stage_id in context.housed.get(building_id, ()):
         if chain_id in indexes.chain and stage_id in indexes.stage:
             house[0, indexes.chain[chain_id]] |= np.uint64(1 << indexes.stage[stage_id])
     return Spaces(
-        stages=np.array([_bits([s.pk for s in space.stages.all()], indexes.stage)
+        stages=np.array([_bits(stage_ids.get(space.pk, ()), indexes.stage)
                          for space in spaces], dtype=np.uint64),
         building=np.zeros(len(spaces), dtype=np.int64),
         area=np.array([float(space.area_m2) for space in spaces], dtype=np.float64),
         rent=np.array([float(space.monthly_rent) for space in spaces], dtype=np.float64),
-        facilities=np.array([_bits([f.pk for f in space.facilities.all()], indexes.facility)
+        facilities=np.array([_bits(facility_ids.get(space.pk, ()), indexes.facility)
                              for space in spaces], dtype=np.uint64),
         focus=np.array([_bits(context.focus.get(building_id, ()), indexes.chain)],
                        dtype=np.uint64),
@@ -392,7 +433,7 @@ def _arrays(on, start, calls, candidates, rows, spaces, left_out, wished, first_
         first = first_application[candidate.creative_id]
         wishes.append(Wishes(
             stage_id=candidate.stage_id, chain_id=candidate.chain_id,
-            min_area=first.min_area_m2, max_area=first.max_area_m2, max_rent=first.max_rent,
+            min_area=first.min_area, max_area=first.max_area, max_rent=first.rent_max,
             facility_ids=wished.get(first.pk, []), wait_days=candidate.wait_days,
             bonus=candidate.bonus))
     applicants = applicant_arrays(wishes, indexes)
@@ -405,8 +446,11 @@ def _arrays(on, start, calls, candidates, rows, spaces, left_out, wished, first_
         columns = [j for j, space in enumerate(spaces) if space.building_id == building.pk]
         if not columns:
             continue
-        arrays = building_space_arrays(building.pk, [spaces[j] for j in columns], context,
-                                       indexes)
+        chosen = [spaces[j] for j in columns]
+        arrays = building_space_arrays(
+            building.pk, chosen, context, indexes,
+            stage_ids={space.pk: space.stage_ids for space in chosen},
+            facility_ids={space.pk: space.facility_ids for space in chosen})
         space_arrays[building.pk] = (arrays, columns)
         if n:
             scores[:, columns] = score_matrix(applicants, arrays, weights[building.pk])

@@ -84,9 +84,9 @@ def fit_weights_set(*, building: Building | None = None, city: City | None = Non
     for name, value in points.items():
         setattr(weights, name, value)
     weights.updated_by = by
-    weights.full_clean()
-    if not any(getattr(weights, name) for name in FIT_COMPONENTS):
+    if not any(getattr(weights, name) for name in FIT_COMPONENTS):  # said beside the first
         raise ValidationError({"stage": _("At least one weight must be above 0.")})
+    weights.full_clean()
     weights.save()
     return weights
 

@@ -625,9 +625,9 @@ def test_programmer_reads_and_sets_a_buildings_fit_weights(world):
 
 
 @pytest.mark.parametrize(("body", "field"), [
-    # All seven at 0 breaks no one field: the model's constraint says so for the whole.
+    # All seven at 0: said beside the first weight, stage.
     ({**WEIGHTS, "stage": 0, "chain": 0, "completeness": 0, "area": 0, "rent": 0},
-     "non_field_errors"),
+     "stage"),
     ({**WEIGHTS, "rent": 101}, "rent"),
     ({**WEIGHTS, "area": -5}, "area"),
     ({**WEIGHTS, "wait_full_days": 10}, "wait_full_days"),
