@@ -29,7 +29,7 @@
    dense matrix, then `blocking_pairs` to check the result.
 
 Every timing is the median of `--repeat` runs (the baseline and ours taking turns) after
-one warm-up run.
+one warm-up run, each run after a `gc.collect()`.
 
     .venv/bin/python bench/matching.py [--repeat 5] [--seed 2026]
 
@@ -38,6 +38,7 @@ Last line: `matching: lsa_ratio=<x> stable_speedup=<y>`: part 1's time over the 
 """
 
 import argparse
+import gc
 import platform
 import statistics
 import sys
@@ -72,6 +73,9 @@ CHOICES = 10
 
 
 def timed(function, *args, **kwargs):
+    """(seconds, result) of one call. Collects garbage first, so that no run pays for the
+    cycles an earlier one left (the package's game objects are full of them)."""
+    gc.collect()
     start = time.perf_counter()
     result = function(*args, **kwargs)
     return time.perf_counter() - start, result
