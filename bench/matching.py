@@ -73,8 +73,8 @@ CHOICES = 10
 
 
 def timed(function, *args, **kwargs):
-    """(seconds, result) of one call. Collects garbage first, so that no run pays for the
-    cycles an earlier one left (the package's game objects are full of them)."""
+    """(seconds, result) of one call. Collects garbage first, so that no run can pay for
+    the reference cycles an earlier one left (the package's players are full of them)."""
     gc.collect()
     start = time.perf_counter()
     result = function(*args, **kwargs)
