@@ -54,6 +54,7 @@ FIGURE_TARGET, PAGE_TARGET, QUERY_SLACK = 2.0, 3.0, 2
 TABLES = ("broedplaats_space", "broedplaats_building", "broedplaats_building_chain_focus",
           "broedplaats_tenancy", "broedplaats_application", "broedplaats_offer",
           "broedplaats_call", "broedplaats_call_spaces", "broedplaats_socialreturn",
+          "broedplaats_pathway", "broedplaats_pathwaystep",
           "broedplaats_stagespell", "chains_creative", "chains_discipline", "chains_chain",
           "chains_stage", "chains_stagemove")
 
@@ -431,6 +432,37 @@ SQL["trends"] = f"""
     ORDER BY q.quarter
 """
 
+# Per pair of consecutive steps (A -> B) of the city's pathways: tenancies at A that ended for
+# the next stage in the period, and how many of those creatives started at B on or after that
+# end and within the pathway's priority (a month counts 31 days, as the rounds count it).
+SQL["pathways"] = """
+    WITH pairs AS (
+        SELECT p.id AS pathway_id, p.name, c.name AS city, p.priority_months, a."order",
+               a.building_id AS from_building, b.building_id AS to_building
+        FROM broedplaats_pathway p
+        JOIN broedplaats_city c ON c.id = p.city_id
+        JOIN broedplaats_pathwaystep a ON a.pathway_id = p.id
+        JOIN broedplaats_pathwaystep b ON b.pathway_id = p.id AND b."order" = a."order" + 1
+        WHERE p.city_id = %(city)s
+    )
+    SELECT pr.pathway_id, pr."order", l.n_left, l.n_arrived
+    FROM pairs pr
+    CROSS JOIN LATERAL (  -- a few pairs: each an index probe by building, then by creative
+        SELECT count(*) AS n_left,
+               count(DISTINCT t.creative_id) FILTER (WHERE EXISTS (
+                   SELECT 1 FROM broedplaats_tenancy n
+                   JOIN broedplaats_space ns ON ns.id = n.space_id
+                   WHERE ns.building_id = pr.to_building AND n.creative_id = t.creative_id
+                     AND n.start >= t.actual_end
+                     AND n.start - t.actual_end <= pr.priority_months * 31)) AS n_arrived
+        FROM broedplaats_space s
+        JOIN broedplaats_tenancy t ON t.space_id = s.id
+        WHERE s.building_id = pr.from_building AND t.end_reason = 'next_stage'
+          AND t.actual_end BETWEEN %(start)s AND %(end)s
+    ) l
+    ORDER BY pr.city, pr.name, pr.pathway_id, pr."order"
+"""
+
 
 def floor_params(scope, stages) -> dict:
     from django.conf import settings
@@ -539,6 +571,8 @@ def floor_keys(figure: str, rows: list[tuple], params: dict, context: dict) -> l
     if figure == "trends":
         return [(f"{quarter.year} Q{(quarter.month - 1) // 3 + 1}", share(let, spaces), n,
                  share(moved_on, n)) for quarter, let, spaces, n, moved_on in rows]
+    if figure == "pathways":
+        return [tuple(row) for row in rows]
     raise KeyError(figure)
 
 
@@ -579,6 +613,8 @@ def selector_keys(figure: str, table) -> list[tuple]:
         return [(r["discipline"], r["chain"], r["tenants"], r["waiting"]) for r in rows]
     if figure == "trends":
         return [(r["quarter"], r["occupancy"], r["ended"], r["doorstroming"]) for r in rows]
+    if figure == "pathways":
+        return [(r["pathway_id"], r["order"], r["left"], r["arrived"]) for r in rows]
     raise KeyError(figure)
 
 

@@ -35,6 +35,7 @@ class Figure(models.TextChoices):
     DISTRICTS = "districts", _("Spread over districts")
     DISCIPLINES = "disciplines", _("Spread over disciplines")
     TRENDS = "trends", _("Trends per quarter")
+    PATHWAYS = "pathways", _("Moves along pathways")
 
 
 class StageSpell(models.Model):
