@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from broedplaats.views import bureau
+from broedplaats.views import bureau, finder, pathways
 from broedplaats.views import public as views
 
 urlpatterns = [
@@ -18,6 +18,11 @@ urlpatterns = [
          name="bureau-figure-publish"),
     path("open-data/", bureau.open_data_index, name="open-data"),
     path("open-data/<slug:slug>/", bureau.open_data, name="open-data-city"),
+    path("finder/", finder.finder, name="finder"),
+    path("pathways/", pathways.pathway_list, name="pathway-list"),
+    path("pathways/new/", pathways.pathway_new, name="pathway-new"),
+    path("pathways/<int:pk>/edit/", pathways.pathway_edit, name="pathway-edit"),
+    path("pathways/<int:pk>/archive/", pathways.pathway_archive_view, name="pathway-archive"),
     path("creatives/", include("chains.urls")),
     path("", include("broedplaats.urls_creative")),  # /calls/ and /me/
     path("programmer/", include("broedplaats.urls_programmer")),

@@ -19,17 +19,20 @@ from broedplaats.services import (
     call_create,
     call_publish,
     offer_make,
+    pathway_save,
     screening_record,
     space_photo_add,
 )
 from chains.services import portfolio_image_add
 from tests.factories import (
     BuildingFactory,
+    ChainFactory,
     CreativeFactory,
     PolicyFactory,
     SpaceFactory,
     TenancyFactory,
     UserFactory,
+    stage,
 )
 from tests.images import image_bytes, upload
 
@@ -72,6 +75,11 @@ def world(db, today):
                              planned_end=today + timedelta(days=300))
     photo = space_photo_add(space=spaces[1], file=upload(image_bytes(size=(40, 30))))
     PublicFigure.objects.create(city=building.city, figure="occupancy")
+    # A pathway through two buildings of `programmer` (so theirs to change).
+    pathway = pathway_save(city=building.city, chain=ChainFactory(), name="Route",
+                           steps=[(building, stage("idea")),
+                                  (BuildingFactory(city=building.city, programmers=[programmer]),
+                                   stage("making"))])
     other_creative = UserFactory(roles=[CREATIVE])
     CreativeFactory(user=other_creative)
     other_programmer = UserFactory(roles=[PROGRAMMER])
@@ -84,6 +92,7 @@ def world(db, today):
         "building": building.slug, "space": spaces[1].pk, "call": call.pk, "image": image.pk,
         "application": application.pk, "draft": draft.pk, "offer": offer.pk,
         "tenancy": tenancy.pk, "photo": photo.pk, "city": building.city.slug,
+        "pathway": pathway.pk,
     }
 
 
@@ -151,6 +160,12 @@ MATRIX = [
     ("programmer-call-new", ("building",), "", "get", PROGRAMMER_OBJECT),
     ("programmer-call-edit", ("call",), "", "get", PROGRAMMER_OBJECT),
     ("programmer-call-publish", ("call",), "", "post", PROGRAMMER_WRITE),
+    ("finder", (), "", "get", PUBLIC),
+    ("pathway-list", (), "", "get", PUBLIC),
+    ("pathway-new", (), "", "get", expect(LOGIN, 403, 403, 200, 200, 200, 200)),
+    # The bureau user of the world watches no city; the other programmer programs no step.
+    ("pathway-edit", ("pathway",), "", "get", expect(LOGIN, 403, 403, 200, 404, 404, 200)),
+    ("pathway-archive", ("pathway",), "", "post", expect(LOGIN, 403, 403, 302, 404, 404, 302)),
 ]
 
 

@@ -17,6 +17,7 @@ from broedplaats.api.allocation_views import (
     ProgrammerOfferViewSet,
     ProgrammerTenancyViewSet,
 )
+from broedplaats.api.finder import FinderView
 from broedplaats.api.matching import (
     BuildingWeightsView,
     CallCriteriaView,
@@ -59,6 +60,7 @@ urlpatterns = [
     path("throughput/<str:figure>/", ThroughputFigureView.as_view(), name="throughput-figure"),
     path("open-data/<slug:slug>/<str:figure>/", OpenDataFigureView.as_view(),
          name="open-data-figure"),
+    path("finder/", FinderView.as_view(), name="finder"),
     path("programmer/calls/<int:pk>/criteria/", CallCriteriaView.as_view(),
          name="programmer-call-criteria"),
     path("programmer/buildings/<slug:slug>/weights/", BuildingWeightsView.as_view(),

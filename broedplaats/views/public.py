@@ -3,6 +3,8 @@
 Views only parse and render; reads go through selectors, filtering through filters.py.
 """
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +13,12 @@ from django.utils import timezone
 from broedplaats import selectors
 from broedplaats.filters import BuildingFilter
 from broedplaats.roles import home_url_name, require_role
-from chains.selectors import creative_history, creatives_with_stage, stage_list
+from chains.selectors import (
+    creative_current_stage,
+    creative_history,
+    creatives_with_stage,
+    stage_list,
+)
 
 BUILDINGS_PER_PAGE = 24
 
@@ -65,4 +72,8 @@ def creative_home(request):
     history = list(creative_history(creative=creative)) if creative else []
     context = {"creative": creative, "history": history,
                "latest": history[-1] if history else None}
+    if creative:  # the finder, filled in from the profile: discipline and current stage
+        stage = creative_current_stage(creative=creative, on=timezone.localdate())
+        context["finder_query"] = urlencode(
+            {"discipline": creative.discipline.slug, **({"stage": stage.code} if stage else {})})
     return render(request, "chains/home_creative.html", context)
