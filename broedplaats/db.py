@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Aggregate, FloatField, Func, IntegerField, QuerySet
 
@@ -117,7 +118,10 @@ def grouped_with_subtotals(
     grouped = base.values(*fields, **named).annotate(**aggregates).order_by(*order_by)
     connection = connections[grouped.db]
     if connection.vendor == "postgresql":
-        sql, params = grouped.query.get_compiler(using=grouped.db).as_sql()
+        try:
+            sql, params = grouped.query.get_compiler(using=grouped.db).as_sql()
+        except EmptyResultSet:  # a filter that can match nothing, such as `__in=[]`
+            return [], {}
         found = _GROUP_BY.findall(sql)
         columns = [*grouped.query.extra_select, *grouped.query.values_select,
                    *grouped.query.annotation_select]

@@ -238,8 +238,13 @@ def _propose(inputs: RoundInputs, method: str, lottery: dict[int, float]) -> tup
             preferences.append(ranked if candidate.choices and ranked else ranked + rest)
         # Spaces prefer higher fit (to one decimal, as shown; pathway "first in line" above
         # everyone), then the lottery's line.
-        priority = np.round(inputs.scores.astype(np.float64), 1) + np.array(
-            [1000.0 if c.first_in_line else 0.0 for c in people])[:, None]
+        first = np.array([1000.0 if c.first_in_line else 0.0 for c in people])
+
+        def priority(rows: np.ndarray, columns: np.ndarray) -> np.ndarray:
+            # Read for the listed pairs only: a dense copy of a city-wide round's matrix
+            # would cost hundreds of MB.
+            return np.round(inputs.scores[rows, columns].astype(np.float64), 1) + first[rows]
+
         assignment = deferred_acceptance(preferences, priority, [1] * len(inputs.spaces),
                                          tie_break=line)
         order = [int(i) for i in np.argsort(line, kind="stable")]

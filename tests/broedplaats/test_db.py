@@ -81,6 +81,14 @@ def test_no_rows_give_no_subtotals(spaces):
     assert (groups, totals) == ([], {})
 
 
+def test_a_filter_that_matches_nothing_gives_nothing(spaces, django_assert_max_num_queries):
+    # `pk__in=[]` compiles to no SQL at all (EmptyResultSet): no query, no rows.
+    with django_assert_max_num_queries(1):
+        result = grouped_with_subtotals(Space.objects.filter(pk__in=[]), fields=["kind"],
+                                        aggregates=AGGREGATES)
+    assert result == ([], {})
+
+
 def test_kept_fields_must_be_grouped_fields():
     with pytest.raises(ValueError):
         grouped_with_subtotals(Space.objects.all(), fields=["kind"], aggregates=AGGREGATES,

@@ -263,3 +263,10 @@ def test_the_figures_are_in_the_openapi_schema_with_their_filters(client, city):
     assert {"figure", "city", "building", "chain", "discipline", "space_kind", "start", "end",
             "format"} <= names
     assert "/api/open-data/{slug}/{figure}/" in schema["paths"]
+
+
+def test_a_programmer_or_admin_without_buildings_gets_empty_figures_not_an_error(client, city):
+    # On PostgreSQL an empty building list once compiled to no SQL at all (EmptyResultSet).
+    for user in (UserFactory(roles=[PROGRAMMER]), UserFactory(is_superuser=True, is_staff=True)):
+        client.force_login(user)
+        assert client.get(reverse("programmer-home")).status_code == 200
