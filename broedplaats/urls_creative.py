@@ -13,6 +13,8 @@ urlpatterns = [
          name="creative-application-submit"),
     path("me/applications/<int:pk>/withdraw/", views.application_withdraw_view,
          name="creative-application-withdraw"),
+    path("me/applications/<int:pk>/choices/", views.application_choices_view,
+         name="creative-application-choices"),
     path("me/offers/<int:pk>/accept/", views.offer_accept_view, name="creative-offer-accept"),
     path("me/offers/<int:pk>/decline/", views.offer_decline_view, name="creative-offer-decline"),
 ]

@@ -11,7 +11,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from broedplaats.models import PublicFigure
+from broedplaats.models import AllocationRound, PublicFigure, RoundEntry
 from broedplaats.roles import CITY_BUREAU, CREATIVE, PROGRAMMER
 from broedplaats.services import (
     application_create,
@@ -80,6 +80,16 @@ def world(db, today):
                            steps=[(building, stage("idea")),
                                   (BuildingFactory(city=building.city, programmers=[programmer]),
                                    stage("making"))])
+    # A stored round over the call, and an application to a second call the owner can rank.
+    round_ = AllocationRound.objects.create(city=building.city, method="lottery", seed=1,
+                                           start=today, reply_by=today)
+    round_.calls.set([call])
+    entry = RoundEntry.objects.create(round=round_, creative=creative, application=application,
+                                      position=1, lottery=0.5)
+    second = call_create(building=building, title="Werkplaatsen", spaces=spaces[1:2],
+                         opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30))
+    call_publish(call=second)
+    ranked = application_create(creative=creative, call=second, on=today)
     other_creative = UserFactory(roles=[CREATIVE])
     CreativeFactory(user=other_creative)
     other_programmer = UserFactory(roles=[PROGRAMMER])
@@ -92,7 +102,7 @@ def world(db, today):
         "building": building.slug, "space": spaces[1].pk, "call": call.pk, "image": image.pk,
         "application": application.pk, "draft": draft.pk, "offer": offer.pk,
         "tenancy": tenancy.pk, "photo": photo.pk, "city": building.city.slug,
-        "pathway": pathway.pk,
+        "pathway": pathway.pk, "round": round_.pk, "entry": entry.pk, "ranked": ranked.pk,
     }
 
 
@@ -128,11 +138,22 @@ MATRIX = [
      expect(LOGIN, 302, 404, 403, 403, 403, 302)),
     ("creative-application-withdraw", ("application",), "", "post",
      expect(LOGIN, 302, 404, 403, 403, 403, 302)),
+    ("creative-application-choices", ("ranked",), "", "post",
+     expect(LOGIN, 302, 404, 403, 403, 403, 302)),
     ("creative-offer-accept", ("offer",), "", "post",
      expect(LOGIN, 302, 404, 403, 403, 403, 302)),
     ("creative-offer-decline", ("offer",), "", "post",
      expect(LOGIN, 302, 404, 403, 403, 403, 302)),
     ("programmer-home", (), "", "get", PROGRAMMER_LIST),
+    ("programmer-call-rounds", ("call",), "", "get", PROGRAMMER_OBJECT),
+    ("programmer-call-committee", ("call",), "", "get", PROGRAMMER_OBJECT),
+    ("programmer-call-criteria", ("call",), "", "post", PROGRAMMER_WRITE),
+    ("programmer-round-new", (), "", "get", PROGRAMMER_LIST),
+    ("programmer-round", ("round",), "", "get", PROGRAMMER_OBJECT),
+    ("programmer-round-adjust", ("round", "entry"), "", "post", PROGRAMMER_WRITE),
+    ("programmer-round-confirm", ("round",), "", "post", PROGRAMMER_WRITE),
+    ("programmer-round-discard", ("round",), "", "post", PROGRAMMER_WRITE),
+    ("programmer-building-weights", ("building",), "", "get", PROGRAMMER_OBJECT),
     ("bureau-home", (), "", "get", expect(LOGIN, 403, 403, 403, 403, 200, 200)),
     # The bureau user of the world watches no city: another city's figures are not found.
     ("bureau-figure-publish", ("city",), "", "post", expect(LOGIN, 403, 403, 403, 403, 404, 302)),

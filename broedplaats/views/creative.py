@@ -10,14 +10,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from broedplaats import selectors
 from broedplaats.forms_creative import ApplicationForm
+from broedplaats.forms_matching import FIT_LABELS, METHOD_EXPLAINED, fit_explained
+from broedplaats.models import FIT_COMPONENTS, AllocationMethod
 from broedplaats.roles import require_role
+from broedplaats.selectors.matching import own_fits, own_round_entries, weights_for
 from broedplaats.services import (
+    application_choices_set,
     application_create,
     application_submit,
     application_withdraw,
@@ -46,11 +51,21 @@ def call_list(request):
 
 
 def call_detail(request, pk: int):
-    """A published call with its criteria and spaces."""
+    """A published call with its criteria and spaces, and how applicants are judged: the
+    building's fit weights as shares, the allocation method, a committee's criteria."""
     today = timezone.localdate()
     call = get_object_or_404(selectors.calls_published(), pk=pk)
+    shares = weights_for([call.building])[call.building_id].normalised()
+    judged = {
+        "parts": [(FIT_LABELS[name], shares[name], fit_explained(name))
+                  for name in FIT_COMPONENTS],
+        "method": METHOD_EXPLAINED.get(call.allocation_method, ""),
+        "criteria": (list(call.criteria.all())
+                     if call.allocation_method == AllocationMethod.COMMITTEE else []),
+    }
     return render(request, "broedplaats/call_detail.html",
-                  {"call": call, "is_open": call.is_open(today), "today": today})
+                  {"call": call, "is_open": call.is_open(today), "today": today,
+                   "judged": judged})
 
 
 # --- my applications ---------------------------------------------------------------------------
@@ -96,13 +111,54 @@ def application_list(request):
     """My applications with status, history and list position, and my offers."""
     require_role(request.user, "creative")
     today = timezone.localdate()
+    applications = list(selectors.applications_for_creative_with_position(request.user,
+                                                                         on=today)
+                        .prefetch_related("choices__space", "call__spaces"))
+    fits = own_fits(applications, on=today)
+    entries = own_round_entries(applications)
+    for application in applications:
+        fit = fits.get(application.pk)
+        application.fit = fit and {
+            "space": fit["space"], "total": fit["parts"]["total"],
+            "parts": [(FIT_LABELS[name], fit["parts"][name]) for name in (*FIT_COMPONENTS, "bonus")
+                      if name != "bonus" or fit["parts"]["bonus"]]}
+        application.round_entry = entries.get(application.pk)
+        application.can_rank = (
+            application.call is not None
+            and application.call.allocation_method == AllocationMethod.STABLE_MATCHING
+            and application.status in RANKABLE)
     context = {
-        "applications": selectors.applications_for_creative_with_position(request.user,
-                                                                           on=today),
+        "applications": applications,
         "offers": selectors.offers_for_creative_on(request.user, on=today),
         "today": today,
     }
     return render(request, "broedplaats/creative/application_list.html", context)
+
+
+RANKABLE = ("draft", "submitted", "screening", "eligible", "ineligible", "shortlisted")
+
+
+@login_required
+@require_POST
+def application_choices_view(request, pk: int):
+    """Rank the call's spaces for stable matching: `space` values, most wanted first."""
+    application = _my_application(request, pk)
+    if application.call is None or application.status not in RANKABLE:
+        raise Http404
+    offered = {str(space.pk): space for space in application.call.spaces.all()}
+    picked = [value for value in request.POST.getlist("space") if value]
+    unknown = [value for value in picked if value not in offered]
+    try:
+        if unknown:
+            raise ValidationError({"choices": _("Choose spaces of the call.")})
+        application_choices_set(application=application,
+                                spaces=[offered[value] for value in picked])
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Your ranking of the spaces is saved."))
+    return redirect(f"{reverse('creative-applications')}#application-{application.pk}")
 
 
 def _my_application(request, pk: int):
