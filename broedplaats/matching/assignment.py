@@ -27,7 +27,7 @@ def optimal_assignment(scores: np.ndarray, feasible: np.ndarray) -> np.ndarray:
     to at most one space (column) and each space to at most one applicant; among totals
     equal to within a millionth of the largest score, one with the most pairs. Returns (n,)
     int64: each row's column, -1 for none. Scores must be finite on feasible pairs."""
-    scores = np.asarray(scores, dtype=np.float64)
+    scores = np.asarray(scores)
     feasible = np.asarray(feasible, dtype=bool)
     if scores.ndim != 2 or scores.shape != feasible.shape:
         raise ValueError(f"scores and feasible must be matrices of the same shape, not "
@@ -36,13 +36,27 @@ def optimal_assignment(scores: np.ndarray, feasible: np.ndarray) -> np.ndarray:
     assignment = np.full(n, -1, dtype=np.int64)
     if n == 0 or m == 0 or not feasible.any():
         return assignment
-    if not np.isfinite(scores[feasible]).all():
-        raise ValueError("scores of feasible pairs must be finite")
-    largest = max(float(np.abs(scores[feasible]).max()), 1.0)
-    epsilon = EPSILON_SHARE * largest / min(n, m)
-    worth = np.where(feasible, scores + epsilon, 0.0)
-    np.maximum(worth, 0.0, out=worth)  # a negative pair is worth no more than none
-    rows, columns = linear_sum_assignment(worth, maximize=True)
+    rows, columns = linear_sum_assignment(solver_matrix(scores, feasible), maximize=True)
     keep = feasible[rows, columns] & (scores[rows, columns] >= 0)
     assignment[rows[keep]] = columns[keep]
     return assignment
+
+
+def solver_matrix(scores: np.ndarray, feasible: np.ndarray) -> np.ndarray:
+    """What `optimal_assignment` hands to `linear_sum_assignment`: each feasible pair's score
+    plus a bonus too small to change any total (so that more pairs win among equal totals),
+    infeasible and negative pairs 0. Works in place on one float64 copy (a city-wide round's
+    matrix has millions of pairs). The benchmark times the bare solver on it."""
+    feasible = np.asarray(feasible, dtype=bool)
+    worth = np.array(scores, dtype=np.float64)  # the one copy
+    infeasible = ~feasible
+    np.copyto(worth, 0.0, where=infeasible)
+    if not np.isfinite(worth).all():
+        raise ValueError("scores of feasible pairs must be finite")
+    n, m = worth.shape
+    # The largest |score| of a feasible pair (infeasible ones are 0 now), at least 1.
+    largest = max(float(worth.max(initial=0.0)), -float(worth.min(initial=0.0)), 1.0)
+    epsilon = EPSILON_SHARE * largest / max(min(n, m), 1)
+    np.add(worth, epsilon, out=worth, where=feasible)
+    np.maximum(worth, 0.0, out=worth)  # a negative pair is worth no more than none
+    return worth

@@ -14,11 +14,16 @@ call is open to them only when they applied to that call.
 
 from __future__ import annotations
 
+import functools
+import itertools
+import operator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from types import SimpleNamespace
 
 import numpy as np
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
 from django.db.models import (
     Avg,
     Count,
@@ -196,16 +201,14 @@ def round_inputs(*, calls: list[Call], on: date, start: date,
     applications = Application.objects.filter(call__in=call_ids, status__in=IN_PLAY)
     if creative_ids is not None:
         applications = applications.filter(creative__in=creative_ids)
-    # Plain rows, not model instances: a city-wide round reads tens of thousands.
-    rows = [SimpleNamespace(**row) for row in applications.order_by(
-        "creative_id", "submitted_at", "pk").values(
+    # Plain tuples as the driver gives them: a city-wide round reads tens of thousands of
+    # applications, and Django's per-row work (converters, dicts) would cost more than the
+    # whole score.
+    rows = _raw_rows(applications.order_by("creative_id", "submitted_at", "pk").values_list(
         "pk", "creative_id", "call_id", "status", "stage_id",
-        # Floats, not Decimals: the score works in floats, and 10,000 Decimals cost.
-        min_area=Cast("min_area_m2", FloatField()),
-        max_area=Cast("max_area_m2", FloatField()),
-        rent_max=Cast("max_rent", FloatField()), chain_id=F("creative__discipline__chain"),
-        creative_name=F("creative__name"),
-        waited=DaysBetween(Value(on), TruncDate("submitted_at")))]
+        Cast("min_area_m2", FloatField()), Cast("max_area_m2", FloatField()),
+        Cast("max_rent", FloatField()), "creative__discipline__chain", "creative__name",
+        DaysBetween(Value(on), TruncDate("submitted_at"))))
     # What is read once a creative (not once an application): stage, screening, rentals,
     # time on a candidate list.
     latest = StageMove.objects.filter(creative=OuterRef("pk"), moved_on__lte=on) \
@@ -219,15 +222,10 @@ def round_inputs(*, calls: list[Call], on: date, start: date,
         status__in=WAITING_ON_LIST, submitted_at__isnull=False,
     ).values("creative").annotate(since=Min("submitted_at")).values("since")
     in_play = applications.values("creative")
-    facts = {row["pk"]: row for row in Creative.objects.filter(pk__in=in_play).values(
-        "pk", stage_now=Subquery(latest.values("to_stage")[:1]), screened=Exists(screened),
-        holding=Coalesce(Subquery(holding), 0),
-        listed=DaysBetween(Value(on), TruncDate(Subquery(on_list))))}
-    for row in rows:
-        fact = facts[row.creative_id]
-        row.stage_now, row.screened = fact["stage_now"], fact["screened"]
-        row.holding, row.listed = fact["holding"], fact["listed"]
-    applications = rows
+    facts = {row[0]: row[1:] for row in _raw_rows(Creative.objects.filter(pk__in=in_play)
+                                                   .values_list(
+        "pk", Subquery(latest.values("to_stage")[:1]), Exists(screened),
+        Coalesce(Subquery(holding), 0), DaysBetween(Value(on), TruncDate(Subquery(on_list)))))}
     in_round = Q(application__call__in=call_ids, application__status__in=IN_PLAY)
     if creative_ids is not None:
         in_round &= Q(application__creative__in=creative_ids)
@@ -244,52 +242,70 @@ def round_inputs(*, calls: list[Call], on: date, start: date,
         .values_list("application").annotate(mean=Avg("score")).order_by())
     priority = _pathway_priority(in_play, set(buildings), on)
 
-    by_creative: dict[int, list] = {}
-    for application in applications:
-        by_creative.setdefault(application.creative_id, []).append(application)
     candidates, first_application = [], {}
-    for creative_id, own in sorted(by_creative.items()):
-        reasons = [_left_out(application, allowed) for application in own]
-        usable = [a for a, reason in zip(own, reasons, strict=True) if not reason]
+    reason_of = functools.lru_cache(maxsize=None)(_left_out)  # few distinct answers
+    for creative_id, group in itertools.groupby(rows, key=operator.itemgetter(1)):
+        own = list(group)
+        stage_now, is_screened, rents, listed = facts[creative_id]
+        reasons = [reason_of(row[3], bool(is_screened), rents, allowed) for row in own]
+        usable = [row for row, reason in zip(own, reasons, strict=True) if not reason]
         shown = usable or own  # wishes and stage are read from the first usable one
-        first = shown[0]
-        waited = first.listed if first.listed is not None else first.waited
+        (pk, _creative, _call, _status, stage_id, min_area, max_area, rent_max, chain_id, name,
+         waited) = shown[0]
+        waited = listed if listed is not None else waited
         bonus, first_in_line, pathway = priority.get(creative_id, (0.0, False, ""))
         ranked = []
-        for application in shown:
-            ranked += [s for s in choices.get(application.pk, []) if s not in ranked]
-        means = [committee[a.pk] for a in shown if a.pk in committee]
+        for row in shown:
+            ranked += [space for space in choices.get(row[0], []) if space not in ranked]
+        means = [committee[row[0]] for row in shown if row[0] in committee]
         candidates.append(Candidate(
-            creative_id=creative_id, name=first.creative_name,
-            applications={a.call_id: a.pk for a in reversed(shown)},
-            stage_id=first.stage_id or first.stage_now, chain_id=first.chain_id,
+            creative_id=creative_id, name=name,
+            applications={row[2]: row[0] for row in reversed(shown)},
+            stage_id=stage_id or stage_now, chain_id=chain_id,
             wait_days=max(0, waited or 0),
             bonus=bonus, first_in_line=first_in_line, pathway=pathway,
             excluded="" if usable else reasons[0], choices=ranked,
             committee=float(means[0]) if means else None,
         ))
-        first_application[creative_id] = first
+        first_application[creative_id] = SimpleNamespace(
+            pk=pk, min_area=min_area, max_area=max_area, rent_max=rent_max)
 
     spaces, left_out = _round_spaces(call_ids, on, start)
     rows = [index for index, candidate in enumerate(candidates) if not candidate.excluded]
+    # The spaces' buildings (a call offers its own building's spaces; should one not, it is
+    # still scored under its own building's focus and weights).
+    for space in spaces:
+        buildings.setdefault(space.building_id, space.building)
     return _arrays(on, start, calls, candidates, rows, spaces, left_out, wished,
                    first_application, list(buildings.values()))
 
 
-def _left_out(application: Application, allowed: int) -> str:
+def _left_out(status: str, screened: bool, rents: int, allowed: int) -> str:
     """Why an application cannot get an offer in a round ("" when it can)."""
-    if application.status == ApplicationStatus.OFFERED:
+    if status == ApplicationStatus.OFFERED:
         return _("has an open offer")
-    if application.status == ApplicationStatus.INELIGIBLE:
+    if status == ApplicationStatus.INELIGIBLE:
         return _("screened: not eligible")
-    if application.status not in OFFERABLE:
+    if status not in OFFERABLE:
         return _("not screened yet")
-    if not application.screened:
+    if not screened:
         return _("no valid positive screening")
-    if application.holding >= allowed:
+    if rents >= allowed:
         return _("already rents %(n)s space(s) on the start date (the policy allows %(allowed)s)"
-                 ) % {"n": application.holding, "allowed": allowed}
+                 ) % {"n": rents, "allowed": allowed}
     return ""
+
+
+def _raw_rows(queryset) -> list[tuple]:
+    """A values_list queryset's rows as the database driver gives them: no model field
+    converters (so cast in SQL what needs it) and no per-row Django work."""
+    try:
+        sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
+    except EmptyResultSet:
+        return []
+    with connections[queryset.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _round_spaces(call_ids: list[int], on: date, start: date) -> tuple[list[Space], dict]:
@@ -456,11 +472,12 @@ def _arrays(on, start, calls, candidates, rows, spaces, left_out, wished, first_
             scores[:, columns] = score_matrix(applicants, arrays, weights[building.pk])
     # A space is open to a candidate who applied to one of its calls: (n x calls) @ (calls x m).
     call_index = {call.pk: index for index, call in enumerate(calls)}
-    applied = np.zeros((n, len(calls)), dtype=np.int32)
+    # (float32: the product runs in BLAS; an integer one does not)
+    applied = np.zeros((n, len(calls)), dtype=np.float32)
     for i, candidate in enumerate(taking_part):
         for call_id in candidate.applications:
             applied[i, call_index[call_id]] = 1
-    offered_in = np.zeros((len(calls), m), dtype=np.int32)
+    offered_in = np.zeros((len(calls), m), dtype=np.float32)
     for j, space in enumerate(spaces):
         for call_id in space.round_calls:
             offered_in[call_index[call_id], j] = 1

@@ -416,3 +416,66 @@ def test_the_offer_form_ranks_spaces_by_fit_and_marks_open_offers(client, world,
                             "reply_by": today + timedelta(days=7)})
     assert response.status_code == 400
     assert Offer.objects.filter(space=s1).count() == 1
+
+
+def _creative_client(client, application):
+    from tests.factories import UserFactory, group
+
+    user = UserFactory()
+    user.groups.add(group("creative"))
+    creative = application.creative
+    creative.user = user
+    creative.save(update_fields=["user"])
+    client.force_login(user)
+    return client
+
+
+def test_an_applicant_sees_their_own_fit_and_round_place_only(client, world, applicants):
+    from django.urls import reverse
+
+    round_ = _run(world, AllocationMethod.RANKING, seed=5)
+    own = applicants[2]
+    _creative_client(client, own)
+    html = client.get(reverse("creative-applications")).content.decode()
+    assert "Your fit: 95 of 100 (best for space S3)" in html
+    assert "Missing link" in html
+    entry = round_.entries.get(creative=own.creative)
+    assert f"your place in line is {entry.position}" in html
+    assert "Proposed to you: space S3." in html and str(round_.seed) in html
+    for other in applicants:
+        if other.pk != own.pk:
+            assert other.creative.name not in html
+
+
+def test_an_applicant_ranks_the_spaces_of_a_stable_matching_call(client, world, applicants):
+    from django.urls import reverse
+
+    from broedplaats.models import ApplicationChoice
+
+    call = world["call"]
+    call.allocation_method = AllocationMethod.STABLE_MATCHING
+    call.save(update_fields=["allocation_method"])
+    own = applicants[1]
+    _creative_client(client, own)
+    assert "Save my ranking" in client.get(reverse("creative-applications")).content.decode()
+    s1, s2, s3 = world["spaces"]
+    url = reverse("creative-application-choices", args=[own.pk])
+    client.post(url, {"space": [s2.pk, s3.pk, ""]})
+    assert list(ApplicationChoice.objects.filter(application=own)
+                .values_list("space", flat=True)) == [s2.pk, s3.pk]
+    response = client.post(url, {"space": [s2.pk, s2.pk]}, follow=True)
+    assert "Rank each space once." in response.content.decode()
+    assert ApplicationChoice.objects.filter(application=own).count() == 2  # kept
+    other = applicants[0]
+    assert client.post(reverse("creative-application-choices", args=[other.pk]),
+                       {"space": [s1.pk]}).status_code == 404
+
+
+def test_every_space_is_scored_under_its_own_building(world, applicants):
+    # A call offers its own building's spaces (call_create checks it); a space added around
+    # the service is still scored, under its own building's chain focus and weights.
+    elsewhere = SpaceFactory(building=BuildingFactory(city=world["city"]), code="X1")
+    world["call"].spaces.add(elsewhere)
+    inputs = round_inputs(calls=[world["call"]], on=TODAY, start=START)
+    column = [s.pk for s in inputs.spaces].index(elsewhere.pk)
+    assert (inputs.scores[:, column] > 0).all()
