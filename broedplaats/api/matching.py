@@ -10,7 +10,7 @@ mean, never another member's scores.
 """
 
 import django_filters
-from django.db.models import Avg, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,29 +34,34 @@ from broedplaats.models import (
     AllocationMethod,
     AllocationRound,
     Application,
-    ApplicationStatus,
     Building,
-    Call,
     City,
     CommitteeCriterion,
     CommitteeScore,
     FitWeights,
     Pathway,
-    PathwayStep,
-    RoundChange,
     RoundEntry,
     RoundStatus,
     Space,
 )
 from broedplaats.permissions import IsCreative, IsProgrammer
-from broedplaats.roles import roles_of
 from broedplaats.selectors import (
     applications_for_creative,
     buildings_for_programmer,
     calls_for_programmer,
     offers_for_programmer,
 )
-from broedplaats.selectors.matching import own_round_entries
+from broedplaats.selectors.matching import (
+    committee_means,
+    committee_scores_of,
+    criteria_for_programmer,
+    may_edit_pathway,
+    own_round_entries,
+    pathways_public,
+    round_details,
+    rounds_for_programmer,
+    with_left_out,
+)
 from broedplaats.services import (
     application_choices_set,
     committee_criteria_set,
@@ -70,109 +75,6 @@ from broedplaats.services import (
     round_run,
 )
 
-# --- scoping: what each user may read ------------------------------------------------------------
-# These belong beside the other scoping selectors (selectors/matching.py); they live here until
-# that module is committed, so this one stays self-contained.
-
-def _round_calls():
-    return AllocationRound.calls.through.objects.filter(allocationround=OuterRef("pk"))
-
-
-def rounds_for_programmer(user) -> QuerySet[AllocationRound]:
-    """Rounds whose every call is of a building the user programs (all for a superuser), with
-    how many entries each holds and how many have a space proposed now.
-
-    Every call, not some: a city-wide round shows the applicants of all its calls, so a
-    programmer of only one of its buildings must not read it."""
-    if user is None or not user.is_authenticated:
-        return AllocationRound.objects.none()
-    rounds = AllocationRound.objects.all()
-    if not user.is_superuser:
-        rounds = rounds.filter(Exists(_round_calls())).exclude(
-            Exists(_round_calls().exclude(call__building__programmers=user)))
-    return (
-        rounds.select_related("city", "run_by", "decided_by")
-        .prefetch_related(Prefetch("calls", queryset=Call.objects.only("pk")))
-        .annotate(applicants=Count("entries"),
-                  proposals=Count("entries", filter=Q(entries__space__isnull=False)))
-        .order_by("-run_at", "-id")
-    )
-
-
-def _round_details(rounds: QuerySet[AllocationRound]) -> QuerySet[AllocationRound]:
-    return rounds.prefetch_related(
-        Prefetch("entries", queryset=RoundEntry.objects.select_related(
-            "creative", "proposed_space__building", "space__building").order_by("position")),
-        Prefetch("changes", queryset=RoundChange.objects.select_related(
-            "entry__creative", "from_space__building", "to_space__building", "by")),
-    )
-
-
-def _with_left_out(round_: AllocationRound) -> AllocationRound:
-    """Attach the spaces the round left out, with their reasons (one query)."""
-    reasons = {int(pk): reason for pk, reason in round_.inputs.get("spaces_left_out", {}).items()}
-    spaces = Space.objects.filter(pk__in=reasons).select_related("building").order_by(
-        "building__name", "code")
-    round_.left_out = [{"space": space, "reason": reasons[space.pk]} for space in spaces]
-    return round_
-
-
-def criteria_for_programmer(user) -> QuerySet[CommitteeCriterion]:
-    return CommitteeCriterion.objects.filter(call__in=calls_for_programmer(user).values("pk"))
-
-
-def committee_scores_of(user) -> QuerySet[CommitteeScore]:
-    """The user's own committee scores on calls of the buildings they program."""
-    if user is None or not user.is_authenticated:
-        return CommitteeScore.objects.none()
-    return (
-        CommitteeScore.objects.filter(member=user,
-                                      criterion__call__in=calls_for_programmer(user).values("pk"))
-        .select_related("criterion", "application__creative")
-        .order_by("criterion__call", "application", "criterion__order", "criterion_id")
-    )
-
-
-def committee_means(call: Call) -> QuerySet[Application]:
-    """The call's scorable applicants (eligible, shortlisted) and anyone already scored, with
-    the mean over every member's scores and how many members scored them; best mean first."""
-    on_call = Q(committee_scores__criterion__call=call)
-    scored = CommitteeScore.objects.filter(application=OuterRef("pk"), criterion__call=call)
-    return (
-        Application.objects.filter(call=call)
-        .filter(Q(status__in=(ApplicationStatus.ELIGIBLE, ApplicationStatus.SHORTLISTED))
-                | Exists(scored))
-        .select_related("creative")
-        .annotate(mean=Avg("committee_scores__score", filter=on_call),
-                  members=Count("committee_scores__member", filter=on_call, distinct=True))
-        .order_by(F("mean").desc(nulls_last=True), "creative__name", "pk")
-    )
-
-
-def pathways_public() -> QuerySet[Pathway]:
-    """Pathways with their steps in order (they describe buildings, not people)."""
-    return Pathway.objects.select_related("city", "chain").prefetch_related(
-        Prefetch("steps", queryset=PathwayStep.objects.select_related("building", "stage")
-                 .order_by("order"))
-    ).order_by("city__name", "name", "pk")
-
-
-def may_edit_pathway(user, *, city: City, buildings: list[Building]) -> bool:
-    """A city bureau member of the city, or a programmer of every building on it (or an
-    admin)."""
-    roles = roles_of(user)
-    if roles.admin:
-        return True
-    if roles.city_bureau and user.bureau_cities.filter(pk=city.pk).exists():
-        return True
-    if roles.programmer:
-        ids = {building.pk for building in buildings}
-        mine = set(Building.objects.filter(pk__in=ids, programmers=user)
-                   .values_list("pk", flat=True))
-        return ids <= mine
-    return False
-
-
 # --- filters -------------------------------------------------------------------------------------
 
 class RoundFilter(DatedFilterSet):
@@ -185,7 +87,8 @@ class RoundFilter(DatedFilterSet):
         fields = ["call", "status", "method"]
 
     def filter_call(self, queryset, name, value):
-        return queryset.filter(Exists(_round_calls().filter(call=value)))
+        return queryset.filter(Exists(AllocationRound.calls.through.objects.filter(
+            allocationround=OuterRef("pk"), call=value)))
 
 
 class CommitteeScoreFilter(DatedFilterSet):
@@ -220,16 +123,16 @@ class ProgrammerRoundViewSet(AllocationViewMixin, mixins.ListModelMixin,
 
     def get_queryset(self):
         rounds = rounds_for_programmer(self.request.user)
-        return rounds if self.action == "list" else _round_details(rounds)
+        return rounds if self.action == "list" else round_details(rounds)
 
     def get_serializer_class(self):
         return io.RoundOutput if self.action == "list" else io.RoundDetailOutput
 
     def fresh(self, obj):
-        return _with_left_out(super().fresh(obj))
+        return with_left_out(super().fresh(obj))
 
     def retrieve(self, request, *args, **kwargs):
-        return Response(self.get_serializer(_with_left_out(self.get_object())).data)
+        return Response(self.get_serializer(with_left_out(self.get_object())).data)
 
     @extend_schema(request=io.RoundRunInput, responses={201: io.RoundDetailOutput})
     def create(self, request, *args, **kwargs):

@@ -32,7 +32,9 @@ from django.db.models import (
     FloatField,
     Min,
     OuterRef,
+    Prefetch,
     Q,
+    QuerySet,
     Subquery,
     Value,
 )
@@ -42,26 +44,33 @@ from django.utils.translation import gettext as _
 from broedplaats.db import DaysBetween
 from broedplaats.matching import Applicants, Spaces, Weights, breakdown, score_matrix
 from broedplaats.models import (
+    AllocationRound,
     Application,
     ApplicationChoice,
     ApplicationStatus,
     Building,
     Call,
+    City,
+    CommitteeCriterion,
     CommitteeScore,
     EndReason,
     Facility,
     FitWeights,
     Offer,
     OfferStatus,
+    Pathway,
     PathwayPriority,
     PathwayStep,
     Policy,
+    RoundChange,
     RoundEntry,
     RoundStatus,
     Screening,
     Space,
     Tenancy,
 )
+from broedplaats.roles import roles_of
+from broedplaats.selectors.allocation import calls_for_programmer
 from broedplaats.selectors.places import policy_in_force, running_on
 from chains.models import Chain, Creative, Stage, StageMove
 
@@ -656,3 +665,152 @@ def own_round_entries(applications: list[Application]) -> dict[int, RoundEntry]:
                 and entry.creative_id == application.creative_id:
             result[application.pk] = entry
     return result
+
+
+# --- scoping: what each user may read (pages and API alike) -----------------------------------
+
+def _round_calls():
+    return AllocationRound.calls.through.objects.filter(allocationround=OuterRef("pk"))
+
+
+def rounds_for_programmer(user) -> QuerySet[AllocationRound]:
+    """Rounds whose every call is of a building the user programs (all for a superuser), with
+    how many entries each holds and how many have a space proposed now.
+
+    Every call, not some: a city-wide round shows the applicants of all its calls, so a
+    programmer of only one of its buildings must not read it."""
+    if user is None or not user.is_authenticated:
+        return AllocationRound.objects.none()
+    rounds = AllocationRound.objects.all()
+    if not user.is_superuser:
+        rounds = rounds.filter(Exists(_round_calls())).exclude(
+            Exists(_round_calls().exclude(call__building__programmers=user)))
+    return (
+        rounds.select_related("city", "run_by", "decided_by")
+        .prefetch_related("calls")
+        .annotate(applicants=Count("entries"),
+                  proposals=Count("entries", filter=Q(entries__space__isnull=False)))
+        .order_by("-run_at", "-id")
+    )
+
+
+def round_details(rounds: QuerySet[AllocationRound]) -> QuerySet[AllocationRound]:
+    return rounds.prefetch_related(
+        Prefetch("entries", queryset=RoundEntry.objects.select_related(
+            "creative", "proposed_space__building", "space__building").order_by("position")),
+        Prefetch("changes", queryset=RoundChange.objects.select_related(
+            "entry__creative", "from_space__building", "to_space__building", "by")),
+    )
+
+
+def with_left_out(round_: AllocationRound) -> AllocationRound:
+    """Attach the spaces the round left out, with their reasons (one query)."""
+    reasons = {int(pk): reason for pk, reason in round_.inputs.get("spaces_left_out", {}).items()}
+    spaces = Space.objects.filter(pk__in=reasons).select_related("building").order_by(
+        "building__name", "code")
+    round_.left_out = [{"space": space, "reason": reasons[space.pk]} for space in spaces]
+    return round_
+
+
+def criteria_for_programmer(user) -> QuerySet[CommitteeCriterion]:
+    return CommitteeCriterion.objects.filter(call__in=calls_for_programmer(user).values("pk"))
+
+
+def committee_scores_of(user) -> QuerySet[CommitteeScore]:
+    """The user's own committee scores on calls of the buildings they program."""
+    if user is None or not user.is_authenticated:
+        return CommitteeScore.objects.none()
+    return (
+        CommitteeScore.objects.filter(member=user,
+                                      criterion__call__in=calls_for_programmer(user).values("pk"))
+        .select_related("criterion", "application__creative")
+        .order_by("criterion__call", "application", "criterion__order", "criterion_id")
+    )
+
+
+def committee_means(call: Call) -> QuerySet[Application]:
+    """The call's scorable applicants (eligible, shortlisted) and anyone already scored, with
+    the mean over every member's scores and how many members scored them; best mean first."""
+    on_call = Q(committee_scores__criterion__call=call)
+    scored = CommitteeScore.objects.filter(application=OuterRef("pk"), criterion__call=call)
+    return (
+        Application.objects.filter(call=call)
+        .filter(Q(status__in=(ApplicationStatus.ELIGIBLE, ApplicationStatus.SHORTLISTED))
+                | Exists(scored))
+        .select_related("creative")
+        .annotate(mean=Avg("committee_scores__score", filter=on_call),
+                  members=Count("committee_scores__member", filter=on_call, distinct=True))
+        .order_by(F("mean").desc(nulls_last=True), "creative__name", "pk")
+    )
+
+
+def pathways_public() -> QuerySet[Pathway]:
+    """Pathways with their steps in order (they describe buildings, not people)."""
+    return Pathway.objects.select_related("city", "chain").prefetch_related(
+        Prefetch("steps", queryset=PathwayStep.objects.select_related("building", "stage")
+                 .order_by("order"))
+    ).order_by("city__name", "name", "pk")
+
+
+def may_edit_pathway(user, *, city: City, buildings: list[Building]) -> bool:
+    """A city bureau member of the city, or a programmer of every building on it (or an
+    admin)."""
+    roles = roles_of(user)
+    if roles.admin:
+        return True
+    if roles.city_bureau and user.bureau_cities.filter(pk=city.pk).exists():
+        return True
+    if roles.programmer:
+        ids = {building.pk for building in buildings}
+        mine = set(Building.objects.filter(pk__in=ids, programmers=user)
+                   .values_list("pk", flat=True))
+        return ids <= mine
+    return False
+
+
+def bureau_city_ids(user) -> set[int]:
+    if not roles_of(user).city_bureau:
+        return set()
+    return set(City.objects.filter(bureau_members=user).values_list("pk", flat=True))
+
+
+def programmed_ids(user) -> set[int]:
+    if not roles_of(user).programmer:
+        return set()
+    return set(Building.objects.filter(programmers=user).values_list("pk", flat=True))
+
+
+def editable_pathways(user) -> QuerySet[Pathway]:
+    """Active pathways the user may change: an admin any; a bureau member those of their
+    cities; a programmer those whose every step is a building they program."""
+    pathways = Pathway.objects.filter(archived=False)
+    roles = roles_of(user)
+    if roles.admin:
+        return pathways
+    allowed = Q(pk__in=[])
+    if roles.city_bureau:
+        allowed |= Exists(City.bureau_members.through.objects.filter(
+            city=OuterRef("city"), user=user))
+    if roles.programmer:
+        foreign = PathwayStep.objects.filter(pathway=OuterRef("pk")).exclude(
+            Exists(Building.programmers.through.objects.filter(
+                building=OuterRef("building"), user=user)))
+        allowed |= ~Exists(foreign)
+    return pathways.filter(allowed)
+
+
+def committee_sheet(call: Call, member) -> tuple[list, list, dict]:
+    """The call's criteria; its applicants who can be scored, each with the `mean` of every
+    member's scores and how many `members` scored; and the logged-in member's own scores by
+    (application id, criterion id). Three queries."""
+    criteria = list(call.criteria.all())
+    scored = Q(committee_scores__criterion__call=call)
+    applications = list(
+        Application.objects.filter(call=call, status__in=OFFERABLE).select_related("creative")
+        .annotate(mean=Avg("committee_scores__score", filter=scored),
+                  members=Count("committee_scores__member", distinct=True, filter=scored))
+        .order_by("creative__name", "pk"))
+    own = {(application, criterion): score for application, criterion, score in
+           CommitteeScore.objects.filter(criterion__call=call, member=member)
+           .values_list("application", "criterion", "score")}
+    return criteria, applications, own

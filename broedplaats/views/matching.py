@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -35,17 +35,15 @@ from broedplaats.matching import Weights
 from broedplaats.models import (
     FIT_COMPONENTS,
     AllocationRound,
-    Application,
-    ApplicationStatus,
     Building,
     Call,
-    CommitteeScore,
     FitWeights,
     RoundEntry,
     RoundStatus,
     Space,
 )
 from broedplaats.roles import require_role
+from broedplaats.selectors.matching import committee_sheet, rounds_for_programmer
 from broedplaats.services import (
     committee_criteria_set,
     committee_score_record,
@@ -57,8 +55,6 @@ from broedplaats.services import (
 )
 from chains.forms import add_service_messages, write_with_form
 
-SCORED = (ApplicationStatus.ELIGIBLE, ApplicationStatus.SHORTLISTED)
-
 
 def _call(request, pk: int) -> Call:
     require_role(request.user, "programmer")
@@ -66,19 +62,9 @@ def _call(request, pk: int) -> Call:
                              pk=pk)
 
 
-def _rounds(user) -> QuerySet[AllocationRound]:
-    """Rounds whose every call is of a building the user programs (all for a superuser)."""
-    rounds = AllocationRound.objects.select_related("city", "run_by", "decided_by")
-    if user.is_superuser:
-        return rounds
-    calls = Call.objects.filter(rounds=OuterRef("pk"))
-    return rounds.filter(Exists(calls.filter(building__programmers=user)),
-                         ~Exists(calls.exclude(building__programmers=user)))
-
-
 def _round(request, pk: int) -> AllocationRound:
     require_role(request.user, "programmer")
-    return get_object_or_404(_rounds(request.user), pk=pk)
+    return get_object_or_404(rounds_for_programmer(request.user), pk=pk)
 
 
 def _run_message(request) -> None:
@@ -103,7 +89,7 @@ def call_rounds(request, pk: int):
     if request.method == "POST" and write_with_form(form, write):
         _run_message(request)
         return redirect("programmer-round", pk=round_.pk)
-    rounds = (_rounds(request.user).filter(calls=call)
+    rounds = (rounds_for_programmer(request.user).filter(calls=call)
               .annotate(offer_count=Count("entries", distinct=True,
                                           filter=Q(entries__space__isnull=False))))
     return render(request, "broedplaats/programmer/rounds/call_rounds.html",
@@ -270,28 +256,11 @@ def round_discard_view(request, pk: int):
 
 # --- the committee -----------------------------------------------------------------------------
 
-def _sheet(request, call: Call) -> tuple[list, list, dict]:
-    """The call's criteria; its applicants who can be scored, each with the `mean` of every
-    member's scores and how many `members` scored; and the logged-in member's own scores by
-    (application id, criterion id). Three queries."""
-    criteria = list(call.criteria.all())
-    scored = Q(committee_scores__criterion__call=call)
-    applications = list(
-        Application.objects.filter(call=call, status__in=SCORED).select_related("creative")
-        .annotate(mean=Avg("committee_scores__score", filter=scored),
-                  members=Count("committee_scores__member", distinct=True, filter=scored))
-        .order_by("creative__name", "pk"))
-    own = {(application, criterion): score for application, criterion, score in
-           CommitteeScore.objects.filter(criterion__call=call, member=request.user)
-           .values_list("application", "criterion", "score")}
-    return criteria, applications, own
-
-
 def _render_committee(request, call: Call, *, criteria_form=None, scores_form=None,
                       status=200):
     """The criteria and the member's sheet: their own scores only (never another member's),
     and per applicant the mean over every member."""
-    criteria, applications, own = _sheet(request, call)
+    criteria, applications, own = committee_sheet(call, request.user)
     if scores_form is None:
         scores_form = CommitteeScoresForm(applications=applications, criteria=criteria, own=own)
     rows = [{"application": application,
@@ -312,7 +281,7 @@ def call_committee(request, pk: int):
     call = _call(request, pk)
     if request.method != "POST":
         return _render_committee(request, call)
-    criteria, applications, own = _sheet(request, call)
+    criteria, applications, own = committee_sheet(call, request.user)
     form = CommitteeScoresForm(request.POST, applications=applications, criteria=criteria,
                                own=own)
     changed = 0

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -25,6 +25,11 @@ from broedplaats.forms_pathways import MAX_STEPS, PathwayForm, step_formset
 from broedplaats.models import Building, City, Pathway, PathwayStep
 from broedplaats.roles import roles_of
 from broedplaats.selectors import throughput
+from broedplaats.selectors.matching import (
+    bureau_city_ids,
+    editable_pathways,
+    programmed_ids,
+)
 from broedplaats.services import pathway_archive, pathway_save
 from chains.forms import add_service_errors
 from chains.models import Chain
@@ -39,37 +44,6 @@ def _require_manager(user) -> None:
     roles = roles_of(user)
     if not (roles.city_bureau or roles.programmer or roles.admin):
         raise PermissionDenied
-
-
-def _bureau_city_ids(user) -> set[int]:
-    if not roles_of(user).city_bureau:
-        return set()
-    return set(City.objects.filter(bureau_members=user).values_list("pk", flat=True))
-
-
-def _programmed_ids(user) -> set[int]:
-    if not roles_of(user).programmer:
-        return set()
-    return set(Building.objects.filter(programmers=user).values_list("pk", flat=True))
-
-
-def editable_pathways(user) -> QuerySet[Pathway]:
-    """Active pathways the user may change: an admin any; a bureau member those of their
-    cities; a programmer those whose every step is a building they program."""
-    pathways = Pathway.objects.filter(archived=False)
-    roles = roles_of(user)
-    if roles.admin:
-        return pathways
-    allowed = Q(pk__in=[])
-    if roles.city_bureau:
-        allowed |= Exists(City.bureau_members.through.objects.filter(
-            city=OuterRef("city"), user=user))
-    if roles.programmer:
-        foreign = PathwayStep.objects.filter(pathway=OuterRef("pk")).exclude(
-            Exists(Building.programmers.through.objects.filter(
-                building=OuterRef("building"), user=user)))
-        allowed |= ~Exists(foreign)
-    return pathways.filter(allowed)
 
 
 def _choices(user, *, current: list[int] = ()) -> tuple[list[City], list[Building]]:
@@ -108,7 +82,7 @@ def pathway_list(request):
     shown = list(page.object_list)
     roles = roles_of(request.user)
     start, end = throughput.default_period(today)
-    bureau, programmed = _bureau_city_ids(request.user), _programmed_ids(request.user)
+    bureau, programmed = bureau_city_ids(request.user), programmed_ids(request.user)
     visible = [p.pk for p in shown if roles.admin or p.city_id in bureau or programmed
                & {step.building_id for step in p.steps.all()}]
     moves = {}

@@ -375,6 +375,7 @@ def _programmer_client(client, world):
 
     world["programmer"].groups.add(group("programmer"))
     client.force_login(world["programmer"])
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
 
@@ -427,6 +428,7 @@ def _creative_client(client, application):
     creative.user = user
     creative.save(update_fields=["user"])
     client.force_login(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     return client
 
 
