@@ -12,6 +12,13 @@
    `inputs_from_arrays` is the part to swap for a loader that reads a seeded round from the
    database (the selector `round_inputs` of `broedplaats.selectors.matching`), returning the
    same four things; the rest of the benchmark does not change.
+1b. The same end to end from the database (default; `--no-database` skips it): a city-wide
+   round of 5,000 applicants x 1,000 spaces over ten calls (each applicant applying to 7)
+   written into a throwaway PostgreSQL database beside `--database-url`
+   (bench/matching_db.py), then `round_inputs` (every query, the rows turned into arrays,
+   the scores) and `optimal_assignment`, timed against a bare `linear_sum_assignment` on the
+   finished matrix (`solver_matrix`: exactly what `optimal_assignment` hands to scipy).
+   Target: within 5x. This ratio is the last line's `lsa_ratio`.
 2. Stable matching, 2,000 applicants x 400 spaces of capacity 1–3, ten ranked choices each
    (`--stable-applicants`, `--stable-spaces`): `deferred_acceptance` against the `matching`
    package's `HospitalResident` (resident-optimal) on the same instance. Applicants rank the
@@ -33,8 +40,9 @@ one warm-up run, each run after a `gc.collect()`.
 
     .venv/bin/python bench/matching.py [--repeat 5] [--seed 2026]
 
-Last line: `matching: lsa_ratio=<x> stable_speedup=<y>`: part 1's time over the bare
-`linear_sum_assignment`, and part 2's package time (create and solve) over ours.
+Last line: `matching: lsa_ratio=<x> stable_speedup=<y>`: part 1b's time over the bare
+`linear_sum_assignment` (part 1's with `--no-database`), and part 2's package time (create
+and solve) over ours.
 """
 
 import argparse
@@ -66,6 +74,7 @@ from broedplaats.matching import (  # noqa: E402
     optimal_assignment,
     score_matrix,
 )
+from broedplaats.matching.assignment import solver_matrix  # noqa: E402
 
 LSA_TARGET, STABLE_TARGET = 5.0, 10.0
 CHAINS, STAGES, BUILDINGS, FACILITIES, CALLS, CALLS_APPLIED = 8, 3, 40, 12, 10, 7
@@ -201,6 +210,38 @@ def part_assignment(n: int, m: int, repeat: int, rng: np.random.Generator) -> fl
     return ratio
 
 
+def part_database(database_url: str, n: int, m: int, repeat: int, seed: int) -> float:
+    """Part 1 end to end from the database (bench/matching_db.py): `round_inputs` (the
+    queries, the rows turned into arrays, the scores) and `optimal_assignment`, against a
+    bare `linear_sum_assignment` on the finished matrix: the scores with infeasible pairs at
+    0, the matrix `optimal_assignment` itself hands to scipy (less its tie bonus)."""
+    from matching_db import database_round
+
+    start = time.perf_counter()
+    with database_round(database_url, n, m, seed) as load:
+        print(f"1b. the same from the database: a city-wide round of {n:,} applicants x "
+              f"{m:,} spaces over 10 calls, written in {time.perf_counter() - start:.1f} s "
+              f"(not timed)", flush=True)
+        scores, feasible, _assignment = load()
+        finished = solver_matrix(scores, feasible)
+        runs = medians(repeat, floor=lambda: linear_sum_assignment(finished, maximize=True),
+                       ours=load)
+        floor, ours_s = runs["floor"][0], runs["ours"][0]
+        scores, feasible, assignment = runs["ours"][1]
+        rows, columns = runs["floor"][1]
+        matched = assignment >= 0
+        print(f"   {scores.shape[0]:,} taking part, {feasible.mean():.0%} of pairs feasible")
+        print(f"   bare linear_sum_assignment (floor) {floor * 1000:9.1f} ms  "
+              f"total {finished[rows, columns].sum():,.1f}")
+        print(f"   round_inputs + optimal_assignment  {ours_s * 1000:9.1f} ms  "
+              f"total {scores[matched, assignment[matched]].sum():,.1f}, {matched.sum():,} "
+              f"pairs")
+        ratio = ours_s / floor
+        print(f"   ratio {ratio:.2f}x (target <= {LSA_TARGET:g}x: "
+              f"{'met' if ratio <= LSA_TARGET else 'missed'})\n", flush=True)
+    return ratio
+
+
 def package_assignment(preferences, key, capacities) -> tuple[float, float, np.ndarray]:
     """Solve with the matching package: (seconds to create, seconds to solve, assignment)."""
     from matching.games import HospitalResident
@@ -323,6 +364,11 @@ def main() -> None:
     parser.add_argument("--stable-spaces", type=int, default=400)
     parser.add_argument("--city-applicants", type=int, default=20000)
     parser.add_argument("--city-spaces", type=int, default=2000)
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/postgres",
+                        help="PostgreSQL server for part 1b (a throwaway database is made "
+                             "beside this one and dropped)")
+    parser.add_argument("--no-database", action="store_true",
+                        help="skip part 1b; the last line's lsa_ratio is then part 1's")
     options = parser.parse_args()
     if options.repeat < 1:
         parser.error("--repeat must be at least 1")
@@ -333,6 +379,11 @@ def main() -> None:
           f"{options.seed}, {options.repeat} runs a median\n", flush=True)
     rng = np.random.default_rng(options.seed)
     lsa_ratio = part_assignment(options.applicants, options.spaces, options.repeat, rng)
+    if not options.no_database:
+        sys.path.insert(1, str(ROOT / "bench"))  # for matching_db, after the package's path
+        lsa_ratio = part_database(options.database_url, options.applicants, options.spaces,
+                                  options.repeat, options.seed)
+        sys.path.remove(str(ROOT / "bench"))
     speedup, same = part_stable(options.stable_applicants, options.stable_spaces,
                                 options.repeat, rng)
     part_city(options.city_applicants, options.city_spaces, rng)

@@ -3,10 +3,13 @@ to a throwaway PostgreSQL database, and read back the way a round reads it.
 
 `database_round(url, n, m, seed)` creates `bench_matching_<pid>` beside `url`, migrates it,
 and writes (with bulk inserts, not timed) one city under a policy, 40 buildings with a chain
-focus and current tenants in some stages, M spaces with stages and facilities in one
-published call (a city-wide round's worth), and N creatives with a stage history, a positive
-screening and one application each with wishes (area, rent, facilities, stage): every pair is
-feasible, so the floor's matrix and ours are the same problem. It yields a `load()` function: what
+focus and current tenants in some (chain, stage) cells, M spaces with stages and facilities
+in ten
+published calls of M/10 spaces (a city-wide round over them), and N creatives with a stage
+history, a positive screening and applications to 7 of the 10 calls (those in buildings with
+their chain in focus first) with wishes (area, rent, facilities, stage): about 70 % of the
+pairs are feasible, as in part 1's synthetic arrays.
+It yields a `load()` function: what
 the "optimal assignment" method computes from the database, `round_inputs` (every query and
 the vectorised score) followed by `optimal_assignment`; and drops the database afterwards.
 
@@ -16,6 +19,7 @@ Imported by bench/matching.py only when `--database-url` is given.
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import random
 import subprocess
@@ -78,6 +82,11 @@ def _loader(calls):
 
 
 def _write(n: int, m: int, rng: random.Random):
+    """The rows, drawn as part 1's synthetic arrays are (bench/matching.py,
+    `inputs_from_arrays`): stages idea 30 % / making 50 % / distribution 18 %, uneven chains,
+    two in three applicants with an area range and three in four with a rent ceiling, waits
+    on the candidate list exponential around 400 days, spaces around 30 m² at €10–18 a m²,
+    buildings with 1–3 chains in focus."""
     from django.db import transaction
 
     from broedplaats.models import (
@@ -111,36 +120,54 @@ def _write(n: int, m: int, rng: random.Random):
                      operator_kind="foundation", cluster_type="mixed") for i in range(40))
         Building.chain_focus.through.objects.bulk_create(
             Building.chain_focus.through(building_id=b.pk, chain_id=chain.pk)
-            for b in buildings for chain in rng.sample(chains, 2))
+            for b in buildings for chain in rng.sample(chains, rng.randint(1, 3)))
         kinds = ["studio", "studio", "workshop", "desk", "showroom", "office"]
-        spaces = Space.objects.bulk_create(
-            Space(building=buildings[j % len(buildings)], code=f"S{j:05d}",
-                  kind=rng.choice(kinds), area_m2=Decimal(rng.randint(8, 120)),
-                  monthly_rent=Decimal(rng.randint(80, 900))) for j in range(m))
-        Space.stages.through.objects.bulk_create(
-            Space.stages.through(space_id=s.pk, stage_id=stage.pk)
-            for s in spaces for stage in rng.sample(stages, rng.randint(1, 2)))
+        areas = [min(max(round(rng.lognormvariate(math.log(30), 0.6)), 8), 200)
+                 for _ in range(m)]
+        spaces = Space.objects.bulk_create(  # call i offers building i's spaces
+            Space(building=buildings[j % 10], code=f"S{j:05d}", kind=rng.choice(kinds),
+                  area_m2=Decimal(area), monthly_rent=Decimal(round(area * rng.uniform(10, 18))))
+            for j, area in enumerate(areas))
+        through = []
+        for space in spaces:  # a fifth serve every stage, most one, some two adjacent ones
+            kind, first = rng.choices([0, 1, 2], [0.2, 0.7, 0.1])[0], rng.randrange(3)
+            served = [] if kind == 0 else stages[first:first + kind]
+            through += [Space.stages.through(space_id=space.pk, stage_id=stage.pk)
+                        for stage in served]
+        Space.stages.through.objects.bulk_create(through)
         Space.facilities.through.objects.bulk_create(
             Space.facilities.through(space_id=s.pk, facility_id=f.pk)
-            for s in spaces for f in rng.sample(facilities, rng.randint(0, 3)))
-        calls = [Call.objects.create(building=buildings[0], title="Stadsbrede oproep",
+            for s in spaces for f in facilities if rng.random() < 0.3)
+        calls = [Call.objects.create(building=buildings[i], title=f"Oproep {i}",
                                      opens_on=TODAY - timedelta(days=60),
                                      closes_on=TODAY - timedelta(days=5),
                                      allocation_method="optimal",
-                                     published_at=TODAY.isoformat() + "T12:00:00+01:00")]
-        calls[0].spaces.set(spaces)
+                                     published_at=TODAY.isoformat() + "T12:00:00+01:00")
+                 for i in range(10)]
+        for i, call in enumerate(calls):
+            call.spaces.set(spaces[i::10])
+        shares = [0.22, 0.18, 0.14, 0.12, 0.10, 0.10, 0.08, 0.06]
         creatives = Creative.objects.bulk_create(
-            Creative(name=f"Maker {i}", discipline=rng.choice(disciplines)) for i in range(n))
-        # Some current tenants in other (not offered) spaces: the "missing link" reads them.
-        tenant_spaces = Space.objects.bulk_create(
-            Space(building=b, code="T1", kind="studio", area_m2=Decimal(30),
-                  monthly_rent=Decimal(200)) for b in buildings)
+            Creative(name=f"Maker {i}", discipline=rng.choices(disciplines, shares)[0])
+            for i in range(n))
+        # Current tenants of 40 % of the (chain, stage) cells: the "missing link" reads them.
+        cells = [(b, chain, stage) for b in buildings for chain in range(8) for stage in stages
+                 if rng.random() < 0.4]
+        tenants = Creative.objects.bulk_create(
+            Creative(name=f"Huurder {k}", discipline=disciplines[chain])
+            for k, (_b, chain, _stage) in enumerate(cells))
+        homes = Space.objects.bulk_create(
+            Space(building=b, code=f"T{k}", kind="studio", area_m2=Decimal(30),
+                  monthly_rent=Decimal(300)) for k, (b, _chain, _stage) in enumerate(cells))
         Tenancy.objects.bulk_create(
-            Tenancy(space=s, creative=creatives[k], start=date(2025, 1, 1),
-                    planned_end=date(2027, 1, 1), monthly_rent=Decimal(200))
-            for k, s in enumerate(tenant_spaces))
+            Tenancy(space=home, creative=tenant, start=date(2025, 1, 1),
+                    planned_end=date(2027, 1, 1), monthly_rent=Decimal(300))
+            for home, tenant in zip(homes, tenants, strict=True))
         StageMove.objects.bulk_create(
-            StageMove(creative=c, to_stage=rng.choice(stages),
+            StageMove(creative=tenant, to_stage=stage, moved_on=date(2024, 6, 1))
+            for tenant, (_b, _chain, stage) in zip(tenants, cells, strict=True))
+        StageMove.objects.bulk_create(
+            StageMove(creative=c, to_stage=rng.choices(stages, [0.3, 0.5, 0.2])[0],
                       moved_on=date(2020, 1, 1) + timedelta(days=rng.randint(0, 1800)))
             for c in creatives)
         Screening.objects.bulk_create(
@@ -148,21 +175,28 @@ def _write(n: int, m: int, rng: random.Random):
                       income_within_limit=True, eligible=True,
                       decided_on=TODAY - timedelta(days=30),
                       valid_until=TODAY + timedelta(days=700)) for c in creatives)
-        applications = []
+        applications, listed = [], []
         for c in creatives:
-            low = rng.choice([None, 10, 20, 30])
-            for call in calls:
+            # On the city's candidate list since ~400 days (exponential): the waiting part.
+            waited = min(int(rng.expovariate(1 / 400)), 3000)
+            listed.append(Application(
+                creative=c, building=buildings[-1], status="eligible",
+                submitted_at=f"{TODAY - timedelta(days=waited)}T10:00:00+01:00"))
+            ranged = rng.random() < 0.65
+            low = rng.choice([10, 15, 20, 30, 40, 60])
+            high = round(low * rng.choice([1.5, 2.0, 3.0]))
+            rent = round(rng.lognormvariate(math.log(450), 0.4)) if rng.random() < .75 else None
+            for call in rng.sample(calls, 7):
                 applications.append(Application(
                     creative=c, building=call.building, call=call, status="eligible",
                     submitted_at=f"{TODAY - timedelta(days=rng.randint(6, 50))}T10:00:00+01:00",
-                    min_area_m2=Decimal(low) if low else None,
-                    max_area_m2=Decimal(low * 3) if low else None,
-                    max_rent=Decimal(rng.choice([300, 500, 800])) if rng.random() < .7 else None,
-                    stage=rng.choice([None, *stages])))
-        Application.objects.bulk_create(applications, batch_size=5000)
+                    min_area_m2=Decimal(low) if ranged else None,
+                    max_area_m2=Decimal(high) if ranged else None,
+                    max_rent=Decimal(rent) if rent else None))
+        Application.objects.bulk_create(listed + applications, batch_size=5000)
         Application.facilities.through.objects.bulk_create(
             (Application.facilities.through(application_id=a.pk, facility_id=f.pk)
-             for a in applications if rng.random() < 0.3 for f in rng.sample(facilities, 1)),
+             for a in applications for f in facilities if rng.random() < 0.1),
             batch_size=5000)
     from django.db import connection
 
