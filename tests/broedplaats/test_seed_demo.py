@@ -668,3 +668,27 @@ def test_the_demo_has_a_closed_call_per_method_to_run_a_round_on(demo):
     pathway = Pathway.objects.get()
     assert [step.stage.code for step in pathway.steps.all()] == ["idea", "making",
                                                                   "distribution"]
+
+
+def test_the_finder_answers_for_every_discipline_and_stage_of_the_demo(demo, client):
+    """Every discipline × stage of the demo gets ranked buildings with reasons, on the page
+    and in the API."""
+    from django.urls import reverse
+
+    from broedplaats.selectors.finder import FinderWish, finder_page
+    from chains.models import Discipline, Stage
+
+    stages = list(Stage.objects.order_by("order"))
+    for discipline in Discipline.objects.select_related("chain"):
+        for stage in stages:
+            page = finder_page(wish=FinderWish(discipline=discipline, stage=stage), on=TODAY)
+            assert page.buildings, (discipline, stage)
+            assert all(fit.reasons for fit in page.buildings)
+    discipline = Discipline.objects.order_by("pk").first()
+    query = {"discipline": discipline.slug, "stage": stages[1].code}
+    # The page and the API answer for today (not the demo's day): the same first building.
+    data = client.get(reverse("api:finder"), query).json()
+    assert data["results"] and data["results"][0]["reasons"]
+    first = Building.objects.get(slug=data["results"][0]["building"])
+    html = client.get(reverse("finder"), query).content.decode()
+    assert 'class="finder-results"' in html and f'id="finder-{first.pk}"' in html
