@@ -66,6 +66,7 @@ from broedplaats.services import (
     application_choices_set,
     committee_criteria_set,
     committee_score_record,
+    fit_weights_reset,
     fit_weights_set,
     pathway_archive,
     pathway_save,
@@ -272,7 +273,7 @@ def fit_weights_state(building: Building) -> dict:
 
 class BuildingWeightsView(GenericAPIView):
     """A building's fit weights: GET what its scores use; PUT its own (each 0–100, not all 0;
-    full waiting points after 30–3,650 days)."""
+    full waiting points after 30–3,650 days); DELETE to use the city's again."""
 
     permission_classes = [IsProgrammer]
     serializer_class = io.FitWeightsOutput
@@ -291,6 +292,13 @@ class BuildingWeightsView(GenericAPIView):
         serializer.is_valid(raise_exception=True)
         with service_errors():
             fit_weights_set(building=building, by=request.user, **serializer.validated_data)
+        return Response(io.FitWeightsOutput(fit_weights_state(building)).data)
+
+    @extend_schema(request=None, responses=io.FitWeightsOutput)
+    def delete(self, request, slug):
+        """Back to the city's weights: the building's own are removed."""
+        building = self.get_object()
+        fit_weights_reset(building=building, by=request.user)
         return Response(io.FitWeightsOutput(fit_weights_state(building)).data)
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from broedplaats.matching import (
@@ -54,6 +54,7 @@ from chains.services import lock_rows
 
 __all__ = [
     "fit_weights_set",
+    "fit_weights_reset",
     "application_choices_set",
     "committee_criteria_set",
     "committee_score_record",
@@ -66,6 +67,11 @@ __all__ = [
 ]
 
 User = AbstractBaseUser | None
+
+
+def _day(value: date) -> str:
+    """A date as the user's language writes it (3 december 2026), for messages."""
+    return formats.date_format(value, "DATE_FORMAT")
 
 
 # --- weights -----------------------------------------------------------------------------------
@@ -89,6 +95,12 @@ def fit_weights_set(*, building: Building | None = None, city: City | None = Non
     weights.full_clean()
     weights.save()
     return weights
+
+
+@transaction.atomic
+def fit_weights_reset(*, building: Building, by: User = None) -> None:
+    """The building goes back to its city's weights (its own are removed)."""
+    FitWeights.objects.filter(building=building).delete()
 
 
 # --- what applicants and committees give -------------------------------------------------------
@@ -201,7 +213,7 @@ def _round_checks(calls: list[Call], method: str, on: date, start: date, reply_b
     city = calls[0].building.city
     if policy_in_force(city=city, on=start) is None:
         raise ValidationError({"start": _("%(city)s has no policy for %(date)s.")
-                               % {"city": city, "date": start.isoformat()}})
+                               % {"city": city, "date": _day(start)}})
 
 
 def _propose(inputs: RoundInputs, method: str, lottery: dict[int, float]) -> tuple:
@@ -281,7 +293,7 @@ def round_run(*, calls: list[Call], method: str, on: date, start: date, reply_by
     if not inputs.spaces:
         raise ValidationError({"calls": _("None of the calls' spaces is free from %(date)s "
                                           "without an open offer.")
-                               % {"date": start.isoformat()}})
+                               % {"date": _day(start)}})
     lottery = lottery_numbers(seed, [c.creative_id for c in inputs.candidates])
     order, values, assignment = _propose(inputs, method, lottery)
     round_ = AllocationRound(city=calls[0].building.city, method=method, seed=seed,
@@ -439,7 +451,7 @@ def round_confirm(*, round: AllocationRound, on: date, by: User = None) -> list:
         raise ValidationError({"status": _("The proposal gives no space to anyone.")})
     if round_.reply_by < on:
         raise ValidationError({"reply_by": _("The reply deadline %(date)s has passed; run the "
-                                             "round again.") % {"date": round_.reply_by.isoformat()}})
+                                             "round again.") % {"date": _day(round_.reply_by)}})
     offers = []
     for entry in entries:
         try:

@@ -47,6 +47,7 @@ from broedplaats.selectors.matching import committee_sheet, rounds_for_programme
 from broedplaats.services import (
     committee_criteria_set,
     committee_score_record,
+    fit_weights_reset,
     fit_weights_set,
     round_adjust,
     round_confirm,
@@ -351,6 +352,11 @@ def building_weights(request, slug: str):
     fallback = _city_weights(building)
     if request.method != "POST":
         return _render_weights(request, building, fallback)
+    if "reset" in request.POST:
+        fit_weights_reset(building=building, by=request.user)
+        messages.success(request, _("%(building)s uses the city's weights again.")
+                         % {"building": building.name})
+        return redirect("programmer-building-weights", slug=building.slug)
     form = WeightsForm(request.POST, fallback=fallback)
     if write_with_form(form, lambda data: fit_weights_set(building=building, by=request.user,
                                                           **data)):

@@ -623,6 +623,14 @@ def test_programmer_reads_and_sets_a_buildings_fit_weights(world):
     assert state["updated_by"] == world["programmer"].username
     assert FitWeights.objects.get(building=world["building"]).wait_full_days == 365
 
+    back = client.delete(path)
+    assert back.status_code == 200 and back.json()["source"] == "city"
+    assert not FitWeights.objects.filter(building=world["building"]).exists()
+    other = client_for(UserFactory(roles=[PROGRAMMER]))
+    client.put(path, WEIGHTS, format="json")
+    assert other.delete(path).status_code == 404
+    assert FitWeights.objects.filter(building=world["building"]).exists()
+
 
 @pytest.mark.parametrize(("body", "field"), [
     # All seven at 0: said beside the first weight, stage.

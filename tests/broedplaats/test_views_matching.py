@@ -656,6 +656,10 @@ def test_the_weights_form_shows_the_city_defaults_and_saves(client, world):
     assert (own.area, own.stage, own.wait_full_days, own.updated_by) == (
         100, 0, 400, world["programmer"])
     assert "uses its own weights" in response.content.decode()
+    back = client.post(url, {"reset": "1"}, follow=True)
+    assert not FitWeights.objects.filter(building=world["building"]).exists()
+    assert "uses the city&#x27;s weights again" in back.content.decode()
+    assert back.context["form"].initial["stage"] == 40
 
 
 @pytest.mark.parametrize(("data", "field"), [
