@@ -40,6 +40,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from broedplaats.db import DaysBetween
 from broedplaats.matching import Applicants, Spaces, Weights, breakdown, score_matrix
@@ -300,8 +301,10 @@ def _left_out(status: str, screened: bool, rents: int, allowed: int) -> str:
     if not screened:
         return _("no valid positive screening")
     if rents >= allowed:
-        return _("already rents %(n)s space(s) on the start date (the policy allows %(allowed)s)"
-                 ) % {"n": rents, "allowed": allowed}
+        return ngettext(
+            "already rents %(n)s space on the start date (the policy allows %(allowed)s)",
+            "already rents %(n)s spaces on the start date (the policy allows %(allowed)s)",
+            rents) % {"n": rents, "allowed": allowed}
     return ""
 
 

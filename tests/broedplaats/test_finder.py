@@ -287,7 +287,7 @@ def test_the_finder_page_shows_dutch_money_and_dates(client, world):
              "max_rent": "2000"}
     html = client.get(reverse("finder"), query, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
     assert "€ 1.234,56" in html and "1.234,5 m²" in html  # in the best space's line
-    assert "€ 1.234,56 a month is within your maximum of € 2.000,00." in html  # a reason
+    assert "€ 1.234,56 per maand valt binnen je maximum van € 2.000,00." in html  # a reason
     query = {**QUERY, "city": "amsterdam"}
     html = client.get(reverse("finder"), query, HTTP_ACCEPT_LANGUAGE="nl").content.decode()
     with translation.override("nl"):
