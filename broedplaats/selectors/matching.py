@@ -554,37 +554,62 @@ def _scores(wishes: list[Wishes], building_id: int, spaces: list[Space], on: dat
                         building_space_arrays(building_id, spaces, context, indexes), weights)
 
 
+@dataclass
+class _FitContext:
+    """What scoring applications against the spaces they could get reads, loaded once:
+    their rows and wishes, the active spaces of their buildings, each call's spaces, the
+    indices, the buildings' chain context and weights."""
+
+    rows: list[dict]
+    wishes: dict[int, Wishes]
+    spaces: list[Space]
+    in_call: dict[int, set[int]]
+    indexes: Indexes
+    context: BuildingContext
+    weights: dict[int, Weights]
+
+    @classmethod
+    def load(cls, applications, on: date) -> _FitContext | None:
+        rows, wishes = _wishes_of(applications, on)
+        if not rows:
+            return None
+        building_ids = sorted({row["building_id"] for row in rows})
+        call_ids = sorted({row["call_id"] for row in rows if row["call_id"]})
+        spaces = list(Space.objects.filter(building__in=building_ids, archived=False)
+                      .prefetch_related("stages", "facilities").order_by("building", "code"))
+        in_call: dict[int, set[int]] = {}
+        for call_id, space_id in Call.spaces.through.objects.filter(call__in=call_ids) \
+                .values_list("call", "space"):
+            in_call.setdefault(call_id, set()).add(space_id)
+        return cls(rows=rows, wishes=wishes, spaces=spaces, in_call=in_call,
+                   indexes=Indexes.load(), context=BuildingContext.load(building_ids, on),
+                   weights=weights_for(list(Building.objects.filter(pk__in=building_ids))))
+
+    def open_to(self, row: dict, space: Space) -> bool:
+        """The application could get the space: its call offers it, or, on a candidate
+        list, it is the building's."""
+        return space.building_id == row["building_id"] and (
+            row["call_id"] is None or space.pk in self.in_call.get(row["call_id"], ()))
+
+
 def application_fits(applications, *, on: date) -> dict[int, Fit]:
     """Each application's best fit over the spaces it could get: its call's active spaces,
     or, on a candidate list, its building's. A fixed number of queries whatever the number
     of applications (the applicants table sorts by it); applications with no space to fit
     are left out of the result."""
-    rows, wishes = _wishes_of(applications, on)
-    if not rows:
+    fit = _FitContext.load(applications, on)
+    if fit is None:
         return {}
-    building_ids = sorted({row["building_id"] for row in rows})
-    call_ids = sorted({row["call_id"] for row in rows if row["call_id"]})
-    spaces = list(Space.objects.filter(building__in=building_ids, archived=False)
-                  .prefetch_related("stages", "facilities").order_by("building", "code"))
-    in_call: dict[int, set[int]] = {}
-    for call_id, space_id in Call.spaces.through.objects.filter(call__in=call_ids) \
-            .values_list("call", "space"):
-        in_call.setdefault(call_id, set()).add(space_id)
-    indexes = Indexes.load()
-    context = BuildingContext.load(building_ids, on)
-    weights = weights_for(list(Building.objects.filter(pk__in=building_ids)))
     result = {}
-    for building_id in building_ids:
-        own = [row for row in rows if row["building_id"] == building_id]
-        columns = [space for space in spaces if space.building_id == building_id]
+    for building_id in sorted({row["building_id"] for row in fit.rows}):
+        own = [row for row in fit.rows if row["building_id"] == building_id]
+        columns = [space for space in fit.spaces if space.building_id == building_id]
         if not columns:
             continue
-        scores = _scores([wishes[row["pk"]] for row in own], building_id, columns, on,
-                         context, indexes, weights[building_id])
+        scores = _scores([fit.wishes[row["pk"]] for row in own], building_id, columns, on,
+                         fit.context, fit.indexes, fit.weights[building_id])
         for i, row in enumerate(own):
-            allowed = np.array([row["call_id"] is None
-                                or space.pk in in_call.get(row["call_id"], ())
-                                for space in columns])
+            allowed = np.array([fit.open_to(row, space) for space in columns])
             if not allowed.any():
                 continue
             masked = np.where(allowed, scores[i], -1.0)
@@ -619,32 +644,21 @@ def own_fits(applications: list[Application], *, on: date) -> dict[int, dict]:
     """For a creative's own applications still in play: the best-fitting space and the fit's
     breakdown ({"space": Space, "parts": {...}}), in a fixed number of queries."""
     ids = [a.pk for a in applications if a.status in IN_PLAY or a.status == "draft"]
-    if not ids:
+    fit = _FitContext.load(Application.objects.filter(pk__in=ids), on) if ids else None
+    if fit is None:
         return {}
-    rows, wishes = _wishes_of(Application.objects.filter(pk__in=ids), on)
-    building_ids = sorted({row["building_id"] for row in rows})
-    call_ids = sorted({row["call_id"] for row in rows if row["call_id"]})
-    spaces = list(Space.objects.filter(building__in=building_ids, archived=False)
-                  .prefetch_related("stages", "facilities").order_by("building", "code"))
-    in_call: dict[int, set[int]] = {}
-    for call_id, space_id in Call.spaces.through.objects.filter(call__in=call_ids) \
-            .values_list("call", "space"):
-        in_call.setdefault(call_id, set()).add(space_id)
-    indexes = Indexes.load()
-    context = BuildingContext.load(building_ids, on)
-    weights = weights_for(list(Building.objects.filter(pk__in=building_ids)))
     result = {}
-    for row in rows:
-        columns = [s for s in spaces if s.building_id == row["building_id"]
-                   and (row["call_id"] is None or s.pk in in_call.get(row["call_id"], ()))]
+    for row in fit.rows:
+        columns = [space for space in fit.spaces if fit.open_to(row, space)]
         if not columns:
             continue
-        applicants = applicant_arrays([wishes[row["pk"]]], indexes)
-        arrays = building_space_arrays(row["building_id"], columns, context, indexes)
-        scores = score_matrix(applicants, arrays, weights[row["building_id"]])
+        building_id = row["building_id"]
+        applicants = applicant_arrays([fit.wishes[row["pk"]]], fit.indexes)
+        arrays = building_space_arrays(building_id, columns, fit.context, fit.indexes)
+        scores = score_matrix(applicants, arrays, fit.weights[building_id])
         j = int(np.argmax(scores[0]))
         result[row["pk"]] = {"space": columns[j],
-                             "parts": breakdown(applicants, arrays, weights[row["building_id"]],
+                             "parts": breakdown(applicants, arrays, fit.weights[building_id],
                                                 0, j)}
     return result
 
