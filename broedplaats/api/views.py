@@ -20,6 +20,7 @@ from broedplaats.api.serializers import (
 )
 from broedplaats.filters import BuildingFilter, SpaceFilter
 from broedplaats.selectors import building_chain_stages, building_list, building_spaces, space_list
+from broedplaats.selectors.places import PagedByIds
 
 
 class DatedFilterBackend(DjangoFilterBackend):
@@ -37,6 +38,10 @@ class DatedViewMixin:
     @cached_property
     def on(self) -> date:
         return timezone.localdate()
+
+    def paginate_queryset(self, queryset):
+        # Cut the page over ids first, then read only its rows with their annotations.
+        return super().paginate_queryset(PagedByIds(queryset))
 
 
 class BuildingViewSet(DatedViewMixin, viewsets.ReadOnlyModelViewSet):

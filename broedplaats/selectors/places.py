@@ -6,10 +6,12 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     Sum,
 )
 from django.db.models.functions import Coalesce
@@ -77,23 +79,65 @@ def spaces_with_occupancy(on: date) -> QuerySet[Space]:
     )
 
 
+def _per_building(spaces: QuerySet[Space], aggregate, output_field) -> Subquery:
+    """One aggregate over a building's `spaces`, as a subquery correlated to the building row."""
+    return Subquery(
+        spaces.filter(building=OuterRef("pk")).order_by().values("building")
+        .annotate(value=aggregate).values("value"),
+        output_field=output_field,
+    )
+
+
 def building_list(*, on: date, include_archived: bool = False) -> QuerySet[Building]:
-    """Buildings with their city, chain focus and counts of active and free spaces on a date."""
-    running = tenancies_running(on).filter(space=OuterRef("spaces__pk")).values("pk")
-    active = Q(spaces__archived=False)
+    """Buildings with their city, chain focus and counts of active and free spaces on a date.
+
+    The counts are subqueries per building row, not a join over all spaces grouped by
+    building: a count or a page of 24 then reads only the spaces of the rows it returns
+    (docs/benchmarks.md, "The building list and the API lists at scale 100").
+    """
+    active = Space.objects.filter(archived=False)
+    free = active.exclude(Exists(tenancies_running(on).filter(space=OuterRef("pk"))))
     qs = (
         Building.objects.select_related("city")
         .prefetch_related("chain_focus")
         .annotate(
-            space_count=Count("spaces", filter=active, distinct=True),
-            free_count=Count("spaces", filter=active & ~Exists(running), distinct=True),
-            total_area=Sum("spaces__area_m2", filter=active),
+            space_count=Coalesce(_per_building(active, Count("pk"), IntegerField()), 0),
+            free_count=Coalesce(_per_building(free, Count("pk"), IntegerField()), 0),
+            total_area=_per_building(active, Sum("area_m2"), Space._meta.get_field("area_m2")),
         )
         .order_by("city__name", "name")
     )
     if not include_archived:
         qs = qs.filter(archived=False)
     return qs
+
+
+class PagedByIds:
+    """A list queryset for a Paginator that cuts the page over ids first.
+
+    The page's ids are a narrow subquery (the list's filters and order, ids only, LIMIT),
+    and only those rows are read in full with their annotations (counts, what is let).
+    Sorting thousands of ids is cheap; sorting them with every joined column and computing
+    every row's annotations first is not. Still one query for the page, one for the count.
+    """
+
+    def __init__(self, queryset: QuerySet):
+        self.queryset = queryset
+
+    @property
+    def ordered(self) -> bool:
+        return self.queryset.ordered
+
+    def count(self) -> int:
+        return self.queryset.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, key):
+        if not isinstance(key, slice):
+            return self.queryset[key]
+        return list(self.queryset.filter(pk__in=self.queryset.values("pk")[key]))
 
 
 def buildings_public() -> QuerySet[Building]:

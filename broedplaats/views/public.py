@@ -13,6 +13,7 @@ from django.utils import timezone
 from broedplaats import selectors
 from broedplaats.filters import BuildingFilter
 from broedplaats.roles import home_url_name, require_role
+from broedplaats.selectors.places import PagedByIds
 from chains.selectors import (
     creative_current_stage,
     creative_history,
@@ -29,8 +30,9 @@ def building_list(request):
     filterset = BuildingFilter(
         request.GET or None, queryset=selectors.building_list(on=today), request=request, on=today
     )
-    # An invalid value is shown as a form error and that filter is left out.
-    page = Paginator(filterset.qs, BUILDINGS_PER_PAGE).get_page(request.GET.get("page"))
+    # An invalid value is shown as a form error and that filter is left out. Counts are read
+    # for the page's rows only (PagedByIds).
+    page = Paginator(PagedByIds(filterset.qs), BUILDINGS_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {"filter": filterset, "page": page, "query": query.urlencode(), "today": today}

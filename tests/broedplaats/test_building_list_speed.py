@@ -1,0 +1,150 @@
+"""The building list and the API lists cut their page over ids first and count per row shown
+(PagedByIds, subqueries per building): the same rows, order and numbers as counting every
+building before the cut, and a query count that does not grow with the rows."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from broedplaats.selectors import space_is_free
+from broedplaats.views.public import BUILDINGS_PER_PAGE
+from tests.factories import (
+    BuildingFactory,
+    ChainFactory,
+    CityFactory,
+    SpaceFactory,
+    TenancyFactory,
+    facility,
+    stage,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _let_now(space):
+    today = timezone.localdate()
+    return TenancyFactory(space=space, start=today - timedelta(days=30),
+                          planned_end=today + timedelta(days=300))
+
+
+def _buildings(count: int) -> list:
+    """`count` buildings over two cities (names out of creation order), each with 0-3 active
+    spaces, some let today, one archived space, and an archived building that is never shown."""
+    cities = [CityFactory(name="Zaandam", slug="zaandam"), CityFactory(name="Amsterdam",
+                                                                       slug="amsterdam")]
+    chain = ChainFactory()
+    buildings = []
+    for n in range(count):
+        building = BuildingFactory(city=cities[n % 2], name=f"Pand {(n * 7) % count:03d}",
+                                   chains=[chain])
+        for s in range(n % 4):
+            space = SpaceFactory(building=building, area_m2=Decimal(10 + s),
+                                 stages=[stage("idea")], facilities=[facility("water")])
+            if (n + s) % 3 == 0:
+                _let_now(space)
+        SpaceFactory(building=building, archived=True, area_m2=Decimal("99"))
+        buildings.append(building)
+    BuildingFactory(city=cities[0], archived=True)
+    return buildings
+
+
+def _expected(buildings) -> list[tuple]:
+    """The list worked out by hand: (slug, active spaces, free today), by city then name."""
+    today = timezone.localdate()
+    rows = []
+    for building in sorted(buildings, key=lambda b: (b.city.name, b.name)):
+        active = [space for space in building.spaces.all() if not space.archived]
+        free = [space for space in active if space_is_free(space=space, on=today)]
+        rows.append((building.slug, len(active), len(free)))
+    return rows
+
+
+def test_building_list_pages_show_the_same_rows_order_and_counts(client):
+    expected = _expected(_buildings(30))
+    shown = []
+    for number in (1, 2):
+        page = client.get(reverse("building-list"), {"page": number}).context["page"]
+        assert page.paginator.count == 30
+        shown += [(b.slug, b.space_count, b.free_count) for b in page.object_list]
+    assert len(expected) > BUILDINGS_PER_PAGE
+    assert shown == expected
+
+
+def test_building_list_free_now_keeps_the_order_and_counts(client):
+    expected = [row for row in _expected(_buildings(30)) if row[2]]
+    response = client.get(reverse("building-list"), {"free_now": "true"},
+                          headers={"HX-Request": "true"})
+    shown = [(b.slug, b.space_count, b.free_count) for b in response.context["page"].object_list]
+    assert shown == expected[:BUILDINGS_PER_PAGE]
+    assert response.context["page"].paginator.count == len(expected)
+
+
+def test_building_list_page_out_of_range_shows_the_last_page(client):
+    expected = _expected(_buildings(30))
+    for number in ("99", "nonsense"):
+        response = client.get(reverse("building-list"), {"page": number})
+        assert response.status_code == 200
+    page = client.get(reverse("building-list"), {"page": "99"}).context["page"]
+    assert [b.slug for b in page.object_list] == [row[0] for row in expected[BUILDINGS_PER_PAGE:]]
+
+
+def test_api_building_list_gives_the_same_rows_order_and_counts():
+    expected = _expected(_buildings(30))
+    rows = APIClient().get(reverse("api:building-list")).json()["results"]
+    assert [(row["slug"], row["space_count"], row["free_count"]) for row in rows] == expected
+
+
+def test_api_building_list_orders_by_free_count_over_all_rows():
+    expected = _expected(_buildings(30))
+    response = APIClient().get(reverse("api:building-list"), {"ordering": "-free_count"})
+    free = [row["free_count"] for row in response.json()["results"]]
+    assert free == sorted((row[2] for row in expected), reverse=True)
+
+
+def test_api_space_list_gives_the_same_rows_order_and_let_flags():
+    buildings = _buildings(30)
+    today = timezone.localdate()
+    spaces = sorted((space for b in buildings for space in b.spaces.all() if not space.archived),
+                    key=lambda space: (space.building.name, space.code))
+    expected = [(space.pk, not space_is_free(space=space, on=today)) for space in spaces][:50]
+    rows = APIClient().get(reverse("api:space-list")).json()["results"]
+    assert [(row["id"], row["is_let"]) for row in rows] == expected
+
+
+def test_api_list_page_out_of_range_is_a_404_not_a_500():
+    _buildings(3)
+    response = APIClient().get(reverse("api:building-list"), {"page": 99})
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("count", [3, 30])
+@pytest.mark.parametrize("query", [{}, {"free_now": "true"}, {"page": "2"}])
+def test_building_list_htmx_results_query_count_is_constant(client, django_assert_max_num_queries,
+                                                            count, query):
+    _buildings(count)
+    # page count, the page's ids and rows (one query), chain focus
+    with django_assert_max_num_queries(3):
+        response = client.get(reverse("building-list"), query, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_api_building_list_query_count_is_constant(django_assert_max_num_queries, count):
+    _buildings(count)
+    # page count, the page's ids and rows (one query), chain focus
+    with django_assert_max_num_queries(3):
+        response = APIClient().get(reverse("api:building-list"), {"free_now": "true"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_api_space_list_query_count_is_constant(django_assert_max_num_queries, count):
+    _buildings(count)
+    # page count, the page's ids and rows (one query), facilities, stages
+    with django_assert_max_num_queries(4):
+        response = APIClient().get(reverse("api:space-list"), {"free_now": "false"})
+    assert response.status_code == 200
