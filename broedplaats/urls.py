@@ -2,13 +2,19 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static as static_url
 from django.urls import include, path
+from django.utils.functional import lazy
+from django.views.generic import RedirectView
 
 from broedplaats.views import bureau, finder, pathways
 from broedplaats.views import public as views
 
 urlpatterns = [
     path("", views.building_list, name="building-list"),
+    # Browsers ask for /favicon.ico whatever the page links; send them to the static icon
+    # (looked up per request: in production its name carries the file's hash).
+    path("favicon.ico", RedirectView.as_view(url=lazy(static_url, str)("img/favicon.ico"))),
     path("buildings/<slug:slug>/", views.building_detail, name="building-detail"),
     path("home/", views.home, name="home"),
     path("home/creative/", views.creative_home, name="creative-home"),

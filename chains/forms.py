@@ -9,26 +9,45 @@ from chains.models import Creative, CreativeKind
 from chains.selectors import discipline_list
 
 
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on its field where the form has one."""
+def add_service_errors(form: forms.Form, error: ValidationError,
+                       fields: dict[str, str] | None = None) -> None:
+    """Show a service's ValidationError on the form: on its field where the form has one, once.
+
+    `fields` names the form field for a service key the form calls otherwise (the service's
+    `actual_end` is the end form's `on`); any other key is a non-field error at the top.
+    """
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
         return
-    for field, errors in error.error_dict.items():
+    for key, errors in error.error_dict.items():
+        field = (fields or {}).get(key, key)
         form.add_error(field if field in form.fields else None, errors)
 
 
-def write_with_form(form: forms.Form, write) -> bool:
+def focus_first_error(form: forms.Form) -> None:
+    """Bring the user to what failed: `autofocus` on the first field with an error (browsers
+    scroll to it), else on the form's errors at the top (see chains/_form_fields.html)."""
+    for bound in form:
+        if bound.errors and not bound.is_hidden:
+            bound.field.widget.attrs["autofocus"] = True
+            return
+    if form.non_field_errors():
+        form.focus_non_field_errors = True
+
+
+def write_with_form(form: forms.Form, write, fields: dict[str, str] | None = None) -> bool:
     """Call `write(cleaned_data)` (a service) when the form is valid; its ValidationError goes
-    onto the form. True when the write went through."""
-    if not form.is_valid():
-        return False
-    try:
-        write(form.cleaned_data)
-    except ValidationError as error:
-        add_service_errors(form, error)
-        return False
-    return True
+    onto the form (`fields` as in add_service_errors). True when the write went through; when
+    not, the first error gets the focus."""
+    if form.is_valid():
+        try:
+            write(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error, fields)
+        else:
+            return True
+    focus_first_error(form)
+    return False
 
 
 def add_service_messages(request, error: ValidationError) -> None:

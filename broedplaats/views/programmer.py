@@ -185,10 +185,10 @@ def applicant_detail(request, pk: int):
     return _render_applicant(request, _application(request, pk))
 
 
-def _post(request, pk: int, form, form_name: str, write, done: str):
+def _post(request, pk: int, form, form_name: str, write, done: str, fields=None):
     """Run a service with a valid form; show its refusal on the form, else back to the page."""
     application = _application(request, pk)
-    if write_with_form(form, lambda data: write(application, data)):
+    if write_with_form(form, lambda data: write(application, data), fields):
         messages.success(request, done)
         return redirect("programmer-applicant-detail", pk=application.pk)
     application = _application(request, pk)  # read again: the refused service may have touched it
@@ -221,7 +221,7 @@ def applicant_transition(request, pk: int):
         application_transition(application=application, to=data["to"], note=data["note"],
                                by=request.user)
     return _post(request, pk, ProgrammerTransitionForm(request.POST), "transition_form", write,
-                 _("The status is changed."))
+                 _("The status is changed."), fields={"status": "to"})
 
 
 @login_required
@@ -236,6 +236,9 @@ def applicant_offer(request, pk: int):
 
 
 # --- tenancies ---------------------------------------------------------------------------------
+
+# The end form's names for the service's keys (the stage move it records says `moved_on`).
+TENANCY_END_FIELDS = {"actual_end": "on", "moved_on": "on", "end_reason": "reason"}
 
 def _render_timeline(request, building, status: int = 200, failed=None):
     """Spaces of the building, each with its tenancies in order; tenancies not ended get a
@@ -282,7 +285,7 @@ def tenancy_end_view(request, pk: int):
     form = ProgrammerTenancyEndForm(request.POST, prefix=f"end-{tenancy.pk}",
                                     stages=list(stage_list()))
     if write_with_form(form, lambda data: tenancy_end(tenancy=tenancy, by=request.user,
-                                                      **data)):
+                                                      **data), TENANCY_END_FIELDS):
         messages.success(request, _("The tenancy of %(creative)s is ended.")
                          % {"creative": tenancy.creative})
         return redirect("programmer-tenancies", slug=building.slug)
@@ -341,7 +344,8 @@ def tenancy_stage_move_view(request, pk: int):
     form = ProgrammerStageMoveForm(request.POST, stages=list(stage_list()))
     if write_with_form(form, lambda data: tenancy_stage_move(
             tenancy=tenancy, today=timezone.localdate(), by=request.user, on=data["moved_on"],
-            to_stage=data["to_stage"], to_market=data["to_market"], note=data["note"])):
+            to_stage=data["to_stage"], to_market=data["to_market"], note=data["note"]),
+            {"to_stage": "to", "to_market": "to"}):
         messages.success(request, _("The stage move of %(creative)s is recorded.")
                          % {"creative": tenancy.creative})
         return redirect("programmer-tenancy-detail", pk=tenancy.pk)
