@@ -50,3 +50,16 @@ def send_verification_email(*, user: AbstractBaseUser, site_url: str) -> None:
     link = site_url.rstrip("/") + verification_path(user)
     body = render_to_string("chains/emails/verify_email.txt", {"user": user, "link": link})
     send_mail(_("Confirm your email address for Broedplaats"), body, None, [user.email])
+
+
+def send_sign_up_attempt_email(*, user: AbstractBaseUser, address: str, site_url: str) -> None:
+    """Tell the owner of an address that someone tried to sign up with it, and how to log in or
+    reset the password; an account not yet confirmed gets its verification link again."""
+    site_url = site_url.rstrip("/")
+    body = render_to_string("chains/emails/sign_up_attempt.txt", {
+        "user": user,
+        "login_link": site_url + reverse("login"),
+        "reset_link": site_url + reverse("password_reset"),
+        "verify_link": "" if user.is_active else site_url + verification_path(user),
+    })
+    send_mail(_("Someone tried to sign up with your email address"), body, None, [address])

@@ -279,36 +279,52 @@ CREATIVE_GROUP = "creative"
 @transaction.atomic
 def creative_sign_up(
     *, email: str, password: str, name: str, discipline: Discipline, kind: str, site_url: str
-) -> Creative:
+) -> Creative | None:
     """Create a creative with a user account that stays inactive until the email is verified.
 
     The verification mail goes out once the transaction commits; `site_url` (scheme and host,
-    e.g. "https://broedplaats.nl") is where its link points.
+    e.g. "https://broedplaats.nl") is where its link points. An address that already has an
+    account gets no second one (None is returned) but a mail saying someone tried to sign up
+    with it; the caller answers as for a new address, so no one learns who has an account.
     """
     user_model = get_user_model()
     email = user_model.objects.normalize_email(email).strip().lower()
-    if user_model.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists():
-        raise ValidationError({"email": _(
-            "An account with this email address already exists. Log in instead."
-        )})
     user = user_model(username=email, email=email, first_name=name[:150], is_active=False)
     try:
         password_validation.validate_password(password, user=user)
     except ValidationError as error:
         raise ValidationError({"password": error.error_list}) from error
+    # Hashed for a known address too, so that answer takes as long as a new one.
     user.set_password(password)
+    existing = _account_with_email(email)
+    if existing is not None:
+        # The same checks as a new creative gets, so both answers show the same errors.
+        Creative(name=name, discipline=discipline, kind=kind, email=email).full_clean()
+        _mail_sign_up_attempt(existing, address=email, site_url=site_url)
+        return None
     try:
         # A sign-up with the same address at the same moment trips the unique username.
         with transaction.atomic():
             user.save()
-    except IntegrityError as error:
-        raise ValidationError({"email": _(
-            "An account with this email address already exists. Log in instead."
-        )}) from error
+    except IntegrityError:
+        existing = _account_with_email(email)
+        if existing is not None:
+            _mail_sign_up_attempt(existing, address=email, site_url=site_url)
+        return None
     user.groups.add(Group.objects.get_or_create(name=CREATIVE_GROUP)[0])
     creative = creative_create(name=name, discipline=discipline, kind=kind, email=email, user=user)
     transaction.on_commit(lambda: emails.send_verification_email(user=user, site_url=site_url))
     return creative
+
+
+def _account_with_email(email: str) -> AbstractBaseUser | None:
+    return get_user_model().objects.filter(
+        Q(username__iexact=email) | Q(email__iexact=email)).order_by("pk").first()
+
+
+def _mail_sign_up_attempt(user: AbstractBaseUser, *, address: str, site_url: str) -> None:
+    transaction.on_commit(lambda: emails.send_sign_up_attempt_email(
+        user=user, address=address, site_url=site_url))
 
 
 @transaction.atomic

@@ -103,6 +103,8 @@ def world(db, today):
         "application": application.pk, "draft": draft.pk, "offer": offer.pk,
         "tenancy": tenancy.pk, "photo": photo.pk, "city": building.city.slug,
         "pathway": pathway.pk, "round": round_.pk, "entry": entry.pk, "ranked": ranked.pk,
+        # A reset link that is not valid: everyone gets the page that says so.
+        "uidb64": "MQ", "token": "not-a-token",
     }
 
 
@@ -118,6 +120,8 @@ PROGRAMMER_LIST = expect(LOGIN, 403, 403, 200, 200, 403, 200)
 PROGRAMMER_OBJECT = expect(LOGIN, 403, 403, 200, 404, 403, 200)
 # Writing to one (an empty form: refused with 400, or done and redirected).
 PROGRAMMER_WRITE = expect(LOGIN, 403, 403, (302, 400), 404, 403, (302, 400))
+# Every signed-in user's own pages (their account).
+SIGNED_IN = expect(LOGIN, 200, 200, 200, 200, 200, 200)
 
 # (url name, args from the world, query string, method, expected status per role)
 MATRIX = [
@@ -187,6 +191,13 @@ MATRIX = [
     # The bureau user of the world watches no city; the other programmer programs no step.
     ("pathway-edit", ("pathway",), "", "get", expect(LOGIN, 403, 403, 200, 404, 404, 200)),
     ("pathway-archive", ("pathway",), "", "post", expect(LOGIN, 403, 403, 302, 404, 404, 302)),
+    # Forgotten password: open to all, it never tells whether an address has an account.
+    ("password_reset", (), "", "get", PUBLIC),
+    ("password_reset_done", (), "", "get", PUBLIC),
+    ("password_reset_confirm", ("uidb64", "token"), "", "get", PUBLIC),
+    ("password_reset_complete", (), "", "get", PUBLIC),
+    ("password_change", (), "", "get", SIGNED_IN),
+    ("password_change_done", (), "", "get", SIGNED_IN),
 ]
 
 

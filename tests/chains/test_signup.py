@@ -48,6 +48,11 @@ def link_in(mail) -> str:
     return urlsplit(re.search(r"https?://\S+", mail.body).group()).path
 
 
+def without_csrf(response) -> str:
+    """A page's HTML without its CSRF token, which differs on every request."""
+    return re.sub(r"[A-Za-z0-9]{64}", "", response.content.decode())
+
+
 def test_sign_up_page_is_public(client, discipline):
     response = client.get(reverse("creative-signup"))
     assert response.status_code == 200
@@ -101,16 +106,86 @@ def test_failed_sign_up_sends_no_mail_and_stores_nothing(
     assert not get_user_model().objects.filter(username="anna@example.org").exists()
 
 
-def test_duplicate_email_is_refused_whatever_its_case(
+def test_sign_up_with_a_known_address_answers_as_for_a_new_one(
+    client, discipline, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The page never tells whether an address has an account: same redirect, same page."""
+    UserFactory(username="anna@example.org", email="anna@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        known = sign_up(client, discipline, email="ANNA@example.org")
+        new = sign_up(client, discipline, email="bram@example.org")
+    assert (known.status_code, known["Location"]) == (new.status_code, new["Location"])
+    assert without_csrf(client.get(known["Location"])) == without_csrf(client.get(new["Location"]))
+
+
+def test_sign_up_with_a_known_address_makes_no_second_account_and_mails_the_owner(
+    client, discipline, mailoutbox, django_capture_on_commit_callbacks
+):
+    owner = UserFactory(username="anna@example.org", email="anna@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        sign_up(client, discipline, email="ANNA@example.org", password="another-secret-77")
+    assert get_user_model().objects.get() == owner
+    assert not Creative.objects.exists()
+    owner.refresh_from_db()
+    assert owner.check_password("pass-word-123")  # the attempt changes nothing
+    [mail] = mailoutbox
+    assert mail.to == ["anna@example.org"]
+    assert mail.subject == "Someone tried to sign up with your email address"
+    assert "http://testserver" + reverse("password_reset") in mail.body
+    assert "http://testserver" + reverse("login") in mail.body
+    assert "/verify/" not in mail.body
+
+
+def test_sign_up_attempt_mail_waits_for_the_commit(
     client, discipline, mailoutbox, django_capture_on_commit_callbacks
 ):
     UserFactory(username="anna@example.org", email="anna@example.org")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        sign_up(client, discipline)
+    assert mailoutbox == []
+    assert len(callbacks) == 1
+
+
+def test_sign_up_again_before_verifying_sends_the_verification_link_again(
+    client, discipline, mailoutbox, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
-        response = sign_up(client, discipline, email="ANNA@example.org")
+        sign_up(client, discipline)
+        sign_up(client, discipline, password="another-secret-77")
+    first, again = mailoutbox
+    assert again.subject == "Someone tried to sign up with your email address"
+    assert get_user_model().objects.count() == Creative.objects.count() == 1
+    response = client.post(link_in(again))
+    assert response["Location"] == reverse("creative-home")
+    # Activated with the password of the first sign-up; the second one was not stored.
+    client.logout()
+    assert client.login(username="anna@example.org", password=PASSWORD)
+
+
+def test_sign_up_with_a_known_address_still_refuses_a_weak_password(
+    client, discipline, mailoutbox, django_capture_on_commit_callbacks
+):
+    """The same errors as for a new address, and then no mail either."""
+    UserFactory(username="anna@example.org", email="anna@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = sign_up(client, discipline, password="12345678")
     assert response.status_code == 200
-    assert response.context["form"].errors["email"] == [
-        "An account with this email address already exists. Log in instead."]
-    assert not Creative.objects.exists()
+    assert "This password is entirely numeric." in response.context["form"].errors["password"]
+    assert "email" not in response.context["form"].errors
+    assert mailoutbox == []
+
+
+def test_sign_up_with_a_known_address_checks_the_profile_like_a_new_one(
+    discipline, mailoutbox, django_capture_on_commit_callbacks
+):
+    UserFactory(username="anna@example.org", email="anna@example.org")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError) as known:
+        creative_sign_up(email="anna@example.org", password=PASSWORD, name="x" * 201,
+                         discipline=discipline, kind="person", site_url="http://testserver")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError) as new:
+        creative_sign_up(email="bram@example.org", password=PASSWORD, name="x" * 201,
+                         discipline=discipline, kind="person", site_url="http://testserver")
+    assert known.value.message_dict == new.value.message_dict
     assert mailoutbox == []
 
 

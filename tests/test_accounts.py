@@ -1,0 +1,196 @@
+"""Forgotten password and changing one's password: Django's own views, styled, the reset mail
+sent after commit, and no page that tells whether an address has an account."""
+
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+OLD = "pass-word-123"  # UserFactory's password
+NEW = "lindeboom-werkplaats-7"
+
+
+@pytest.fixture(autouse=True)
+def english(client):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+
+
+@pytest.fixture
+def anna():
+    return UserFactory(username="anna@example.org", email="anna@example.org")
+
+
+def ask_reset(client, email, callbacks):
+    with callbacks(execute=True):
+        return client.post(reverse("password_reset"), {"email": email})
+
+
+def link_in(mail) -> str:
+    return urlsplit(re.search(r"https?://\S+", mail.body).group()).path
+
+
+def errors_beside(response, field: str) -> list[str]:
+    """The error texts shown in the same paragraph as the field's input."""
+    html = response.content.decode()
+    paragraph = re.search(rf'<p>(?:(?!</p>).)*name="{field}"(?:(?!</p>).)*</p>', html, re.S)
+    assert paragraph, f"no {field} on the page"
+    return re.findall(r'<span class="error">(.*?)</span>', paragraph.group())
+
+
+# --- forgotten password ----------------------------------------------------------------------
+
+def test_login_page_links_to_the_reset_page(client):
+    response = client.get(reverse("login"))
+    assert reverse("password_reset") in response.content.decode()
+
+
+def test_reset_end_to_end_sets_a_password_that_logs_in(
+    client, anna, mailoutbox, django_capture_on_commit_callbacks
+):
+    response = ask_reset(client, "Anna@Example.org", django_capture_on_commit_callbacks)
+    assert response["Location"] == reverse("password_reset_done")
+    [mail] = mailoutbox
+    assert mail.to == ["anna@example.org"]
+    assert mail.subject == "Choose a new password for Broedplaats"
+    assert "Your username is anna@example.org." in mail.body
+    # The link redirects to a URL without the token (Django keeps it in the session).
+    response = client.get(link_in(mail), follow=True)
+    assert "Choose a new password" in response.content.decode()
+    response = client.post(response.redirect_chain[-1][0],
+                           {"new_password1": NEW, "new_password2": NEW})
+    assert response["Location"] == reverse("password_reset_complete")
+    assert "Your new password is saved" in client.get(response["Location"]).content.decode()
+    assert not client.login(username="anna@example.org", password=OLD)
+    assert client.login(username="anna@example.org", password=NEW)
+
+
+def test_reset_answers_an_unknown_address_exactly_like_a_known_one(
+    client, anna, mailoutbox, django_capture_on_commit_callbacks
+):
+    known = ask_reset(client, "anna@example.org", django_capture_on_commit_callbacks)
+    unknown = ask_reset(client, "nobody@example.org", django_capture_on_commit_callbacks)
+    assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
+    assert [mail.to for mail in mailoutbox] == [["anna@example.org"]]
+
+
+def test_reset_mail_waits_for_the_commit(
+    client, anna, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(reverse("password_reset"), {"email": "anna@example.org"})
+    assert mailoutbox == []
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert len(mailoutbox) == 1
+
+
+def test_reset_refuses_a_malformed_address_beside_the_field(client, mailoutbox):
+    response = client.post(reverse("password_reset"), {"email": "not-an-address"})
+    assert response.status_code == 200
+    assert errors_beside(response, "email") == ["Enter a valid email address."]
+
+
+def test_reset_link_works_once(client, anna, mailoutbox, django_capture_on_commit_callbacks):
+    ask_reset(client, "anna@example.org", django_capture_on_commit_callbacks)
+    link = link_in(mailoutbox[0])
+    response = client.get(link, follow=True)
+    client.post(response.redirect_chain[-1][0], {"new_password1": NEW, "new_password2": NEW})
+    response = client.get(link, follow=True)
+    assert response.status_code == 200
+    assert "This password reset link is not valid" in response.content.decode()
+    assert "<form" not in response.content.decode().split("<main>")[1]
+
+
+def test_reset_refuses_a_weak_new_password_beside_the_field(
+    client, anna, mailoutbox, django_capture_on_commit_callbacks
+):
+    ask_reset(client, "anna@example.org", django_capture_on_commit_callbacks)
+    response = client.get(link_in(mailoutbox[0]), follow=True)
+    response = client.post(response.redirect_chain[-1][0],
+                           {"new_password1": "12345678", "new_password2": "12345678"})
+    assert response.status_code == 200
+    assert "This password is entirely numeric." in errors_beside(response, "new_password2")
+    anna.refresh_from_db()
+    assert anna.check_password(OLD)
+
+
+def test_inactive_account_gets_no_reset_mail(
+    client, mailoutbox, django_capture_on_commit_callbacks
+):
+    """An unverified sign-up is confirmed by its own link, not by a reset (Django's rule)."""
+    UserFactory(username="anna@example.org", email="anna@example.org", is_active=False)
+    response = ask_reset(client, "anna@example.org", django_capture_on_commit_callbacks)
+    assert response["Location"] == reverse("password_reset_done")
+    assert mailoutbox == []
+
+
+# --- changing one's password ---------------------------------------------------------------
+
+def test_header_links_to_change_password_when_logged_in(client, anna):
+    assert reverse("password_change") not in client.get(reverse("login")).content.decode()
+    client.force_login(anna)
+    page = client.get(reverse("building-list")).content.decode()
+    assert reverse("password_change") in page
+
+
+def test_change_password_asks_anonymous_visitors_to_log_in(client):
+    response = client.get(reverse("password_change"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_change_password_saves_the_new_one_and_keeps_the_user_logged_in(client, anna):
+    client.force_login(anna)
+    response = client.post(reverse("password_change"), {
+        "old_password": OLD, "new_password1": NEW, "new_password2": NEW})
+    assert response["Location"] == reverse("password_change_done")
+    assert client.get(response["Location"]).status_code == 200  # still logged in
+    anna.refresh_from_db()
+    assert anna.check_password(NEW)
+
+
+def test_change_password_requires_the_old_one(client, anna):
+    client.force_login(anna)
+    response = client.post(reverse("password_change"), {
+        "old_password": "wrong-guess-1", "new_password1": NEW, "new_password2": NEW})
+    assert response.status_code == 200
+    assert errors_beside(response, "old_password") == [
+        "Your old password was entered incorrectly. Please enter it again."]
+    anna.refresh_from_db()
+    assert anna.check_password(OLD)
+
+
+def test_change_password_refuses_a_weak_new_one_beside_the_field(client, anna):
+    client.force_login(anna)
+    response = client.post(reverse("password_change"), {
+        "old_password": OLD, "new_password1": "anna1", "new_password2": "anna1"})
+    assert response.status_code == 200
+    errors = errors_beside(response, "new_password2")
+    assert "This password is too short. It must contain at least 8 characters." in errors
+    anna.refresh_from_db()
+    assert anna.check_password(OLD)
+
+
+def test_change_password_refuses_two_different_new_ones(client, anna):
+    client.force_login(anna)
+    response = client.post(reverse("password_change"), {
+        "old_password": OLD, "new_password1": NEW, "new_password2": NEW + "x"})
+    assert errors_beside(response, "new_password2") == ["The two password fields didn’t match."]
+
+
+def test_password_messages_are_dutch_by_default(client, anna):
+    """Dutch is the default language; Django ships Dutch for its password messages."""
+    del client.defaults["HTTP_ACCEPT_LANGUAGE"]
+    client.force_login(anna)
+    response = client.post(reverse("password_change"), {
+        "old_password": OLD, "new_password1": "12345678", "new_password2": "12345678"})
+    assert "Dit wachtwoord bevat alleen cijfers." in errors_beside(response, "new_password2")
+    response = client.post(reverse("password_change"), {
+        "old_password": "fout", "new_password1": NEW, "new_password2": NEW})
+    assert errors_beside(response, "old_password") == [
+        "Uw oude wachtwoord is niet juist ingevoerd. Voer het opnieuw in."]
