@@ -34,12 +34,14 @@ def link_in(mail) -> str:
     return urlsplit(re.search(r"https?://\S+", mail.body).group()).path
 
 
-def errors_beside(response, field: str) -> list[str]:
-    """The error texts shown in the same paragraph as the field's input."""
+def errors_beside(response, field: str) -> str:
+    """The error text shown in the same paragraph as the field's input, which points at it."""
     html = response.content.decode()
     paragraph = re.search(rf'<p>(?:(?!</p>).)*name="{field}"(?:(?!</p>).)*</p>', html, re.S)
     assert paragraph, f"no {field} on the page"
-    return re.findall(r'<span class="error">(.*?)</span>', paragraph.group())
+    assert f"id_{field}_error" in re.search(r"<input[^>]*>", paragraph.group()).group()
+    return "".join(re.findall(rf'<span class="error" id="id_{field}_error">(.*?)</span>',
+                              paragraph.group()))
 
 
 # --- forgotten password ----------------------------------------------------------------------
@@ -92,7 +94,7 @@ def test_reset_mail_waits_for_the_commit(
 def test_reset_refuses_a_malformed_address_beside_the_field(client, mailoutbox):
     response = client.post(reverse("password_reset"), {"email": "not-an-address"})
     assert response.status_code == 200
-    assert errors_beside(response, "email") == ["Enter a valid email address."]
+    assert errors_beside(response, "email") == "Enter a valid email address."
 
 
 def test_reset_link_works_once(client, anna, mailoutbox, django_capture_on_commit_callbacks):
@@ -159,8 +161,8 @@ def test_change_password_requires_the_old_one(client, anna):
     response = client.post(reverse("password_change"), {
         "old_password": "wrong-guess-1", "new_password1": NEW, "new_password2": NEW})
     assert response.status_code == 200
-    assert errors_beside(response, "old_password") == [
-        "Your old password was entered incorrectly. Please enter it again."]
+    assert errors_beside(response, "old_password") == (
+        "Your old password was entered incorrectly. Please enter it again.")
     anna.refresh_from_db()
     assert anna.check_password(OLD)
 
@@ -180,7 +182,7 @@ def test_change_password_refuses_two_different_new_ones(client, anna):
     client.force_login(anna)
     response = client.post(reverse("password_change"), {
         "old_password": OLD, "new_password1": NEW, "new_password2": NEW + "x"})
-    assert errors_beside(response, "new_password2") == ["The two password fields didn’t match."]
+    assert errors_beside(response, "new_password2") == "The two password fields didn’t match."
 
 
 def test_password_messages_are_dutch_by_default(client, anna):
@@ -192,5 +194,5 @@ def test_password_messages_are_dutch_by_default(client, anna):
     assert "Dit wachtwoord bevat alleen cijfers." in errors_beside(response, "new_password2")
     response = client.post(reverse("password_change"), {
         "old_password": "fout", "new_password1": NEW, "new_password2": NEW})
-    assert errors_beside(response, "old_password") == [
-        "Uw oude wachtwoord is niet juist ingevoerd. Voer het opnieuw in."]
+    assert errors_beside(response, "old_password") == (
+        "Uw oude wachtwoord is niet juist ingevoerd. Voer het opnieuw in.")

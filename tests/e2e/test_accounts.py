@@ -43,7 +43,7 @@ def test_forgotten_password_to_a_changed_one_on_a_phone(page):
     page.click("form.stacked button[type=submit]")
     # Dutch by default, beside the field.
     assert "Dit wachtwoord bevat alleen cijfers." in page.locator(
-        "p:has(input[name=new_password2]) .error").all_inner_texts()
+        "p:has(input[name=new_password2]) .error").inner_text()
     page.fill("input[name=new_password1]", NEW)
     page.fill("input[name=new_password2]", NEW)
     page.click("form.stacked button[type=submit]")
