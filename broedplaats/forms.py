@@ -3,7 +3,12 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from broedplaats.models import ApplicationStatus, EndReason, SocialReturnKind
+from broedplaats.models import (
+    APPLICATION_TRANSITIONS,
+    ApplicationStatus,
+    EndReason,
+    SocialReturnKind,
+)
 from chains.models import Stage
 
 # The moves a programmer makes by hand on the applicant page; offers and screening have their
@@ -58,11 +63,27 @@ class ProgrammerScreeningForm(forms.Form):
                               widget=forms.Textarea(attrs={"rows": 3}))
 
 
+def programmer_transitions(current: str) -> list[ApplicationStatus]:
+    """The statuses a programmer may move an application to from `current` (never itself)."""
+    allowed = APPLICATION_TRANSITIONS.get(current, frozenset())
+    return [status for status in PROGRAMMER_TRANSITIONS if status in allowed and status != current]
+
+
 class ProgrammerTransitionForm(forms.Form):
+    """A status move. With `current`, only the moves the workflow allows from it are listed;
+    any programmer move is still accepted, so a page gone stale (another moved the applicant
+    meanwhile) gets the service's message naming both statuses."""
+
     to = forms.ChoiceField(
         label=_("New status"),
         choices=[(status.value, status.label) for status in PROGRAMMER_TRANSITIONS])
     note = forms.CharField(label=_("Note"), required=False)
+
+    def __init__(self, *args, current: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if current is not None:
+            self.fields["to"].widget.choices = [
+                (status.value, status.label) for status in programmer_transitions(current)]
 
 
 class _SpaceSelect(forms.Select):

@@ -27,6 +27,7 @@ from broedplaats.forms import (
     ProgrammerTenancyEndForm,
     ProgrammerTenancyRenewForm,
     ProgrammerTransitionForm,
+    programmer_transitions,
 )
 from broedplaats.models import Application, OfferStatus
 from broedplaats.roles import require_role
@@ -41,6 +42,7 @@ from broedplaats.services import (
     tenancy_renew,
     tenancy_stage_move,
 )
+from broedplaats.services.allocation import OFFERABLE, WAITING_FOR_SCREENING
 from chains.forms import write_with_form
 from chains.selectors import creative_history, discipline_list, portfolio_of, stage_list
 
@@ -171,10 +173,17 @@ def _render_applicant(request, application: Application, status: int = 200, **fo
         "offers": list(selectors.offers_for_programmer(request.user).filter(
             application=application)),
         "note_form": forms.get("note_form") or ProgrammerNoteForm(),
-        "screening_form": forms.get("screening_form") or ProgrammerScreeningForm(),
-        "transition_form": forms.get("transition_form") or ProgrammerTransitionForm(),
-        "offer_form": forms.get("offer_form") or _offer_form(request, application),
     }
+    # Only the actions the application's status allows: a form that could only be refused is
+    # not shown (a refused post still shows its form, with the service's message).
+    status_now = application.status
+    if status_now in WAITING_FOR_SCREENING or "screening_form" in forms:
+        context["screening_form"] = forms.get("screening_form") or ProgrammerScreeningForm()
+    if programmer_transitions(status_now) or "transition_form" in forms:
+        context["transition_form"] = (forms.get("transition_form")
+                                      or ProgrammerTransitionForm(current=status_now))
+    if status_now in OFFERABLE or "offer_form" in forms:
+        context["offer_form"] = forms.get("offer_form") or _offer_form(request, application)
     return render(request, "broedplaats/programmer/applicant_detail.html", context,
                   status=status)
 
@@ -220,7 +229,9 @@ def applicant_transition(request, pk: int):
     def write(application, data):
         application_transition(application=application, to=data["to"], note=data["note"],
                                by=request.user)
-    return _post(request, pk, ProgrammerTransitionForm(request.POST), "transition_form", write,
+    application = _application(request, pk)
+    form = ProgrammerTransitionForm(request.POST, current=application.status)
+    return _post(request, pk, form, "transition_form", write,
                  _("The status is changed."), fields={"status": "to"})
 
 

@@ -262,6 +262,8 @@ def test_offer_to_a_screened_applicant_is_made(client, place, today):
 
 def test_offer_form_only_lists_spaces_of_the_call(client, place, today):
     application = submitted(place, today)
+    screening_record(creative=application.creative, city=place["building"].city, on=today,
+                     professional_practice=True, income_within_limit=True)  # offerable
     outside = SpaceFactory(building=place["building"])
     logged_in(client, place["programmer"])
     form = client.get(reverse("programmer-applicant-detail",
