@@ -65,6 +65,8 @@ class ProgrammerScreeningForm(forms.Form):
 
 def programmer_transitions(current: str) -> list[ApplicationStatus]:
     """The statuses a programmer may move an application to from `current` (never itself)."""
+    if current == ApplicationStatus.OFFERED:
+        return []  # an offered applicant moves by the offer: accepted, declined, withdrawn
     allowed = APPLICATION_TRANSITIONS.get(current, frozenset())
     return [status for status in PROGRAMMER_TRANSITIONS if status in allowed and status != current]
 

@@ -68,6 +68,11 @@ def notify_offer_made(offer: Offer) -> None:
     _send(offer.application.creative, "offer_made", {"offer": offer})
 
 
+def notify_offer_withdrawn(offer: Offer) -> None:
+    """The programmer took an offer back; the application stays in the running."""
+    _send(offer.application.creative, "offer_withdrawn", {"offer": offer})
+
+
 def send_reminders(*, on: date) -> dict[str, int]:
     """Daily: offers whose reply deadline is in OFFER_REMINDER_DAYS days, tenancies that end in
     TENANCY_ENDING_DAYS days. Run once a day, each mail goes out once."""

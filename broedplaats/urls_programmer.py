@@ -12,6 +12,7 @@ urlpatterns = [
     path("applicants/<int:pk>/status/", views.applicant_transition,
          name="programmer-applicant-transition"),
     path("applicants/<int:pk>/offer/", views.applicant_offer, name="programmer-applicant-offer"),
+    path("offers/<int:pk>/withdraw/", views.offer_withdraw_view, name="programmer-offer-withdraw"),
     path("buildings/<slug:slug>/tenancies/", views.tenancy_timeline,
          name="programmer-tenancies"),
     path("tenancies/<int:pk>/", views.tenancy_detail, name="programmer-tenancy-detail"),

@@ -169,6 +169,7 @@ MATRIX = [
     ("programmer-applicant-screening", ("application",), "", "post", PROGRAMMER_WRITE),
     ("programmer-applicant-transition", ("application",), "", "post", PROGRAMMER_WRITE),
     ("programmer-applicant-offer", ("application",), "", "post", PROGRAMMER_WRITE),
+    ("programmer-offer-withdraw", ("offer",), "", "post", PROGRAMMER_WRITE),
     ("programmer-tenancies", ("building",), "", "get", PROGRAMMER_OBJECT),
     ("programmer-tenancy-detail", ("tenancy",), "", "get", PROGRAMMER_OBJECT),
     ("programmer-tenancy-end", ("tenancy",), "", "post", PROGRAMMER_WRITE),

@@ -13,7 +13,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
@@ -44,6 +44,7 @@ from broedplaats.services import (
     offer_accept,
     offer_decline,
     offer_make,
+    offer_withdraw,
     screening_record,
     social_return_record,
     tenancy_end,
@@ -252,6 +253,10 @@ class ProgrammerApplicationViewSet(AllocationViewMixin, mixins.ListModelMixin,
                         status=status.HTTP_201_CREATED)
 
 
+class OfferWithdrawInput(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class ProgrammerOfferViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet):
     """Offers of spaces in the user's buildings."""
 
@@ -262,6 +267,16 @@ class ProgrammerOfferViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet)
 
     def get_queryset(self):
         return offers_for_programmer(self.request.user)
+
+    @extend_schema(request=OfferWithdrawInput)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        """Take back an open offer; the applicant is eligible again."""
+        offer = self.get_object()
+        data = self.parse(OfferWithdrawInput)
+        with service_errors():
+            offer_withdraw(offer=offer, by=request.user, note=data["note"])
+        return self.render(offer)
 
 
 class ProgrammerTenancyViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet):

@@ -95,7 +95,8 @@ APPLICATION_TRANSITIONS: dict[str, frozenset[str]] = {
     S.ELIGIBLE: frozenset({S.SHORTLISTED, S.OFFERED, S.INELIGIBLE, S.WITHDRAWN}),
     S.INELIGIBLE: frozenset({S.SCREENING, S.ELIGIBLE, S.WITHDRAWN}),
     S.SHORTLISTED: frozenset({S.OFFERED, S.INELIGIBLE, S.WITHDRAWN}),
-    S.OFFERED: frozenset({S.ACCEPTED, S.DECLINED, S.EXPIRED, S.WITHDRAWN}),
+    # Back to eligible: the programmer withdrew the offer (services.offer_withdraw).
+    S.OFFERED: frozenset({S.ACCEPTED, S.DECLINED, S.EXPIRED, S.WITHDRAWN, S.ELIGIBLE}),
     S.ACCEPTED: frozenset(),
     S.DECLINED: frozenset(),
     S.WITHDRAWN: frozenset(),

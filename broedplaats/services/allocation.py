@@ -28,7 +28,11 @@ from broedplaats.models import (
     Space,
     Tenancy,
 )
-from broedplaats.notifications import notify_application_status, notify_offer_made
+from broedplaats.notifications import (
+    notify_application_status,
+    notify_offer_made,
+    notify_offer_withdrawn,
+)
 from broedplaats.selectors import (
     offers_past_deadline,
     policy_in_force,
@@ -52,6 +56,7 @@ __all__ = [
     "offer_make",
     "offer_accept",
     "offer_decline",
+    "offer_withdraw",
     "offers_expire",
     "social_return_record",
 ]
@@ -143,8 +148,10 @@ def call_publish(*, call: Call, by: User = None) -> Call:
 # --- applications ------------------------------------------------------------------------------
 
 def application_transition(*, application: Application, to: str, by: User = None,
-                           note: str = "") -> Application:
-    """Move an application to another status, if the workflow allows it, and record it."""
+                           note: str = "", notify: bool = True) -> Application:
+    """Move an application to another status, if the workflow allows it, and record it.
+
+    `notify=False` when the caller mails the creative itself, better than a status mail."""
     with transaction.atomic():
         lock_rows(Application.objects.filter(pk=application.pk))
         current = Application.objects.values_list("status", flat=True).get(pk=application.pk)
@@ -152,6 +159,10 @@ def application_transition(*, application: Application, to: str, by: User = None
             raise ValidationError({"status": _(
                 "An application cannot go from %(from)s to %(to)s."
             ) % {"from": ApplicationStatus(current).label, "to": ApplicationStatus(to).label}})
+        if current == ApplicationStatus.OFFERED and to == ApplicationStatus.ELIGIBLE and \
+                Offer.objects.filter(application=application, status=OfferStatus.OPEN).exists():
+            raise ValidationError({"status": _(
+                "This applicant has an open offer; withdraw the offer instead.")})
         application.status = to
         changed = ["status"]
         if to == ApplicationStatus.SUBMITTED:
@@ -160,7 +171,7 @@ def application_transition(*, application: Application, to: str, by: User = None
         application.save(update_fields=changed)
         ApplicationEvent.objects.create(application=application, from_status=current,
                                         to_status=to, by=by, note=note)
-        if to != ApplicationStatus.OFFERED:  # the offer mail says it better
+        if notify and to != ApplicationStatus.OFFERED:  # the offer mail says it better
             notify_application_status(application, old=current)
     return application
 
@@ -345,6 +356,31 @@ def offer_decline(*, offer: Offer, on: date, by: User = None) -> Offer:
     offer.responded_at, offer.responded_by = timezone.now(), by
     offer.save(update_fields=["status", "responded_at", "responded_by"])
     application_transition(application=offer.application, to=ApplicationStatus.DECLINED, by=by)
+    return offer
+
+
+@transaction.atomic
+def offer_withdraw(*, offer: Offer, by: User = None, note: str = "") -> Offer:
+    """The programmer takes back an open offer: the offer is withdrawn, the applicant is
+    eligible again (the event records who and why) and is told by mail."""
+    lock_rows(Space.objects.filter(pk=offer.space_id))
+    lock_rows(Offer.objects.filter(pk=offer.pk))
+    offer.refresh_from_db()
+    if offer.status != OfferStatus.OPEN:
+        raise ValidationError({"status": _(
+            "This offer is %(status)s; only an open offer can be withdrawn."
+        ) % {"status": offer.get_status_display()}})
+    offer.status = OfferStatus.WITHDRAWN
+    offer.responded_at, offer.responded_by = timezone.now(), by
+    offer.full_clean()
+    offer.save(update_fields=["status", "responded_at", "responded_by"])
+    application = offer.application
+    application.refresh_from_db(fields=["status"])
+    if application.status == ApplicationStatus.OFFERED:
+        application_transition(
+            application=application, to=ApplicationStatus.ELIGIBLE, by=by, notify=False,
+            note=note.strip() or _("Offer of %(space)s withdrawn.") % {"space": offer.space})
+    notify_offer_withdrawn(offer)
     return offer
 
 

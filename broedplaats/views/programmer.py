@@ -10,6 +10,7 @@ from collections import defaultdict
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -36,6 +37,7 @@ from broedplaats.services import (
     applicant_note_add,
     application_transition,
     offer_make,
+    offer_withdraw,
     screening_record,
     social_return_record,
     tenancy_end,
@@ -43,7 +45,7 @@ from broedplaats.services import (
     tenancy_stage_move,
 )
 from broedplaats.services.allocation import OFFERABLE, WAITING_FOR_SCREENING
-from chains.forms import write_with_form
+from chains.forms import add_service_messages, write_with_form
 from chains.selectors import creative_history, discipline_list, portfolio_of, stage_list
 
 APPLICANTS_PER_PAGE = 50
@@ -244,6 +246,23 @@ def applicant_offer(request, pk: int):
     def write(application, data):
         offer_make(application=application, on=timezone.localdate(), by=request.user, **data)
     return _post(request, pk, form, "offer_form", write, _("The offer is made."))
+
+
+@login_required
+@require_POST
+def offer_withdraw_view(request, pk: int):
+    """Take back an open offer; the applicant is eligible again. A refusal (the creative
+    answered meanwhile) is shown as a message on the applicant's page."""
+    require_role(request.user, "programmer")
+    offer = get_object_or_404(selectors.offers_for_programmer(request.user), pk=pk)
+    try:
+        offer_withdraw(offer=offer, by=request.user, note=request.POST.get("note", ""))
+    except ValidationError as error:
+        add_service_messages(request, error)
+    else:
+        messages.success(request, _("The offer of %(space)s is withdrawn.")
+                         % {"space": offer.space})
+    return redirect("programmer-applicant-detail", pk=offer.application_id)
 
 
 # --- tenancies ---------------------------------------------------------------------------------

@@ -4,10 +4,12 @@ withdrawing an offer, cancelling a tenancy before it starts, closing a call now.
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
+from rest_framework.test import APIClient
 
-from broedplaats.models import ApplicationStatus
+from broedplaats.models import ApplicationEvent, ApplicationStatus, Offer, OfferStatus
 from broedplaats.roles import PROGRAMMER
 from broedplaats.services import (
     application_create,
@@ -15,6 +17,10 @@ from broedplaats.services import (
     application_transition,
     call_create,
     call_publish,
+    offer_decline,
+    offer_make,
+    offer_withdraw,
+    screening_record,
 )
 from tests.factories import (
     BuildingFactory,
@@ -103,3 +109,110 @@ def test_a_stale_status_post_gets_the_services_message(client, place, today):
     assert "An application cannot go from Declined" in response.content.decode()
     application.refresh_from_db()
     assert application.status == S.DECLINED
+
+
+# --- 2. withdrawing an offer -----------------------------------------------------------------
+
+def offered(place, today, email="anna@example.org"):
+    application = application_create(creative=CreativeFactory(email=email), call=place["call"],
+                                     on=today)
+    application_submit(application=application, on=today)
+    screening_record(creative=application.creative, city=place["building"].city, on=today,
+                     professional_practice=True, income_within_limit=True)
+    application.refresh_from_db()
+    return offer_make(application=application, space=place["spaces"][0],
+                      start=today + timedelta(days=14), reply_by=today + timedelta(days=7),
+                      on=today, by=place["programmer"])
+
+
+def test_withdrawing_an_offer_makes_the_applicant_eligible_and_mails_them(
+        place, today, mailoutbox, django_capture_on_commit_callbacks, settings):
+    settings.LANGUAGE_CODE = "en"
+    offer = offered(place, today)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        offer_withdraw(offer=offer, by=place["programmer"], note="Ruimte gaat naar renovatie")
+    offer.refresh_from_db()
+    assert (offer.status, offer.responded_by) == (OfferStatus.WITHDRAWN, place["programmer"])
+    offer.application.refresh_from_db()
+    assert offer.application.status == S.ELIGIBLE
+    event = ApplicationEvent.objects.filter(application=offer.application).latest("pk")
+    assert (event.from_status, event.to_status, event.by, event.note) == (
+        S.OFFERED, S.ELIGIBLE, place["programmer"], "Ruimte gaat naar renovatie")
+    (mail,) = mailoutbox  # the withdrawal mail only, no second "status changed" mail
+    assert mail.to == ["anna@example.org"]
+    assert "withdrawn" in mail.subject
+    assert "stays in the running" in mail.body
+
+
+@pytest.mark.parametrize("answer", ["decline", "withdraw"])
+def test_only_an_open_offer_can_be_withdrawn(place, today, answer):
+    offer = offered(place, today)
+    if answer == "decline":
+        offer_decline(offer=offer, on=today)
+    else:
+        offer_withdraw(offer=offer)
+    with pytest.raises(ValidationError, match="only an open offer can be withdrawn"):
+        offer_withdraw(offer=offer)
+
+
+def test_an_offered_applicant_is_not_moved_back_by_hand_while_the_offer_is_open(place, today):
+    offer = offered(place, today)
+    with pytest.raises(ValidationError, match="withdraw the offer instead"):
+        application_transition(application=offer.application, to=S.ELIGIBLE)
+    assert Offer.objects.get().status == OfferStatus.OPEN
+
+
+def test_withdraw_button_only_beside_an_open_offer(client, place, today):
+    offer = offered(place, today)
+    html = detail(client, place, offer.application).content.decode()
+    assert f'id="withdraw-offer-{offer.pk}"' in html
+    offer_withdraw(offer=offer)
+    html = detail(client, place, offer.application).content.decode()
+    assert "withdraw-offer-" not in html
+    assert 'id="offer-form"' in html  # eligible again: a new offer can be made
+
+
+def test_programmer_withdraws_an_offer_from_the_applicant_page(client, place, today):
+    offer = offered(place, today)
+    client.force_login(place["programmer"])
+    response = client.post(reverse("programmer-offer-withdraw", args=[offer.pk]), follow=True)
+    assert response.status_code == 200
+    assert f"The offer of {offer.space} is withdrawn." in response.content.decode()
+    assert Offer.objects.get().status == OfferStatus.WITHDRAWN
+
+
+def test_withdrawing_an_answered_offer_on_the_page_says_why(client, place, today):
+    offer = offered(place, today)
+    offer_decline(offer=offer, on=today)
+    client.force_login(place["programmer"])
+    response = client.post(reverse("programmer-offer-withdraw", args=[offer.pk]), follow=True)
+    assert "only an open offer can be withdrawn" in response.content.decode()
+    assert Offer.objects.get().status == OfferStatus.DECLINED
+
+
+def test_another_programmer_cannot_withdraw_the_offer(client, place, today):
+    offer = offered(place, today)
+    other = UserFactory(roles=[PROGRAMMER])
+    BuildingFactory(city=place["building"].city, programmers=[other])
+    client.force_login(other)
+    assert client.post(reverse("programmer-offer-withdraw", args=[offer.pk])).status_code == 404
+    assert APIClient().post(reverse("api:programmer-offer-withdraw", args=[offer.pk])
+                            ).status_code in (401, 403)
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.force_login(other)
+    assert api.post(reverse("api:programmer-offer-withdraw", args=[offer.pk])).status_code == 404
+    assert Offer.objects.get().status == OfferStatus.OPEN
+
+
+def test_api_withdraws_an_offer_and_refuses_it_twice(place, today):
+    offer = offered(place, today)
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.force_login(place["programmer"])
+    url = reverse("api:programmer-offer-withdraw", args=[offer.pk])
+    response = api.post(url, {"note": "Vergissing"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["status"] == "withdrawn"
+    response = api.post(url, {}, format="json")
+    assert response.status_code == 400
+    assert "only an open offer can be withdrawn" in response.json()["status"][0]
