@@ -10,7 +10,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from broedplaats.models import ApplicationEvent, ApplicationStatus, Offer, OfferStatus
-from broedplaats.roles import PROGRAMMER
+from broedplaats.roles import CREATIVE, PROGRAMMER
 from broedplaats.services import (
     application_create,
     application_submit,
@@ -216,3 +216,72 @@ def test_api_withdraws_an_offer_and_refuses_it_twice(place, today):
     response = api.post(url, {}, format="json")
     assert response.status_code == 400
     assert "only an open offer can be withdrawn" in response.json()["status"][0]
+
+
+# --- 3. declined by the creative, or not accepted by the programmer --------------------------
+
+def declined_by_creative(place, today):
+    user = UserFactory(roles=[CREATIVE])
+    creative = CreativeFactory(user=user, email="anna@example.org")
+    application = application_create(creative=creative, call=place["call"], on=today)
+    application_submit(application=application, on=today)
+    screening_record(creative=creative, city=place["building"].city, on=today,
+                     professional_practice=True, income_within_limit=True)
+    application.refresh_from_db()
+    offer = offer_make(application=application, space=place["spaces"][0],
+                       start=today + timedelta(days=14), reply_by=today + timedelta(days=7),
+                       on=today)
+    return user, offer
+
+
+def test_the_creative_reads_their_decline_as_declined_by_them(client, place, today):
+    user, offer = declined_by_creative(place, today)
+    client.force_login(user)
+    response = client.post(reverse("creative-offer-decline", args=[offer.pk]), follow=True)
+    html = response.content.decode()
+    assert "You declined the offer." in html
+    assert "Declined by you" in html
+    assert ">Declined<" not in html
+
+
+def test_the_programmer_reads_who_declined(client, place, today):
+    _user, offer = declined_by_creative(place, today)
+    offer_decline(offer=offer, on=today)
+    html = detail(client, place, offer.application).content.decode()
+    assert "Declined by the creative" in html
+    assert 'id="status-form"' not in html and 'id="offer-form"' not in html
+
+
+def test_the_creative_reads_a_rejection_as_not_accepted(client, place, today):
+    user = UserFactory(roles=[CREATIVE])
+    application = application_create(creative=CreativeFactory(user=user), call=place["call"],
+                                     on=today)
+    application_submit(application=application, on=today)
+    application_transition(application=application, to=S.INELIGIBLE, by=place["programmer"])
+    client.force_login(user)
+    html = client.get(reverse("creative-applications")).content.decode()
+    assert "Not accepted" in html
+    assert "Declined by you" not in html
+
+
+def test_status_mails_say_what_happened(place, today, mailoutbox, settings,
+                                        django_capture_on_commit_callbacks):
+    settings.LANGUAGE_CODE = "en"
+    _user, offer = declined_by_creative(place, today)
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        offer_decline(offer=offer, on=today)
+    (mail,) = mailoutbox
+    assert mail.subject == "Your application is now: Declined by you"
+    assert "You declined the offer" in mail.body
+
+    rejected = application_in(place, today)
+    rejected.creative.email = "bo@example.org"
+    rejected.creative.save()
+    mailoutbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        application_transition(application=rejected, to=S.INELIGIBLE)
+    (mail,) = mailoutbox
+    assert mail.subject == "Your application is now: Not accepted"
+    assert "did not accept this application" in mail.body
+    assert "declined" not in mail.body.lower()
