@@ -23,6 +23,8 @@ urlpatterns = [
     path("tenancies/<int:pk>/end/", views.tenancy_end_view, name="programmer-tenancy-end"),
     path("tenancies/<int:pk>/renew/", views.tenancy_renew_view,
          name="programmer-tenancy-renew"),
+    path("tenancies/<int:pk>/cancel/", views.tenancy_cancel_view,
+         name="programmer-tenancy-cancel"),
     path("buildings/<slug:slug>/spaces/", places.space_list, name="programmer-spaces"),
     path("buildings/<slug:slug>/spaces/new/", places.space_new, name="programmer-space-new"),
     path("spaces/<int:pk>/", places.space_edit, name="programmer-space-edit"),

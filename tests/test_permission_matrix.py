@@ -174,6 +174,7 @@ MATRIX = [
     ("programmer-tenancy-detail", ("tenancy",), "", "get", PROGRAMMER_OBJECT),
     ("programmer-tenancy-end", ("tenancy",), "", "post", PROGRAMMER_WRITE),
     ("programmer-tenancy-renew", ("tenancy",), "", "post", PROGRAMMER_WRITE),
+    ("programmer-tenancy-cancel", ("tenancy",), "", "post", PROGRAMMER_WRITE),
     ("programmer-tenancy-stage-move", ("tenancy",), "", "post", PROGRAMMER_WRITE),
     ("programmer-tenancy-social-return", ("tenancy",), "", "post", PROGRAMMER_WRITE),
     ("programmer-spaces", ("building",), "", "get", PROGRAMMER_OBJECT),

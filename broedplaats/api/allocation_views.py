@@ -47,6 +47,7 @@ from broedplaats.services import (
     offer_withdraw,
     screening_record,
     social_return_record,
+    tenancy_cancel,
     tenancy_end,
     tenancy_renew,
     tenancy_stage_move,
@@ -279,6 +280,10 @@ class ProgrammerOfferViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet)
         return self.render(offer)
 
 
+class TenancyCancelInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class ProgrammerTenancyViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet):
     """Tenancies of the user's buildings: renew or end one, log its social return."""
 
@@ -304,6 +309,16 @@ class ProgrammerTenancyViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSe
         data = self.parse(io.TenancyRenewInput)
         with service_errors():
             tenancy_renew(tenancy=tenancy, on=self.on, by=request.user, **data)
+        return self.render(tenancy)
+
+    @extend_schema(request=TenancyCancelInput)
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Call off a tenancy before its start; it ends on its start, the space is free."""
+        tenancy = self.get_object()
+        data = self.parse(TenancyCancelInput)
+        with service_errors():
+            tenancy_cancel(tenancy=tenancy, on=self.on, by=request.user, reason=data["reason"])
         return self.render(tenancy)
 
     @extend_schema(request=io.SocialReturnInput, responses=io.SocialReturnOutput(many=True))

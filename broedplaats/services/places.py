@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from broedplaats.models import (
+    ApplicantNote,
     Building,
     City,
     EndReason,
@@ -60,6 +61,8 @@ __all__ = [
     "tenancy_create",
     "tenancy_end",
     "tenancy_renew",
+    "tenancy_actions",
+    "tenancy_cancel",
     "tenancy_date_check",
     "tenancy_stage_move",
 ]
@@ -471,6 +474,46 @@ def tenancy_renew(*, tenancy: Tenancy, planned_end: date | None = None,
         # An earlier exception does not stretch this renewal: it keeps to the standard terms.
         _term_check(tenancy, policy)
     return tenancy_save(tenancy)
+
+
+def tenancy_actions(tenancy: Tenancy, *, on: date) -> frozenset[str]:
+    """What a programmer may still do with a tenancy on a day: renew and end it while it runs,
+    end or cancel it before it starts; nothing once ended or past its planned end."""
+    if tenancy.actual_end is not None or tenancy.planned_end <= on:
+        return frozenset()
+    if tenancy.start > on:
+        return frozenset({"end", "cancel"})
+    return frozenset({"renew", "end"})
+
+
+@transaction.atomic
+def tenancy_cancel(*, tenancy: Tenancy, on: date, reason: str = "",
+                   by: AbstractBaseUser | None = None) -> Tenancy:
+    """Call off a tenancy that has not started: it ends on its start (end reason "other"), so
+    the space is free again and the row stays for the record. Who and when are kept on the
+    tenancy; a reason, as a private note on the application it came from, if any."""
+    lock_rows(Space.objects.filter(pk=tenancy.space_id))
+    tenancy.refresh_from_db(fields=["start", "actual_end"])
+    if tenancy.actual_end is not None:
+        raise ValidationError({"actual_end": _("This tenancy has already ended on %(date)s.")
+                               % {"date": tenancy.actual_end.isoformat()}})
+    if tenancy.start <= on:
+        raise ValidationError({"actual_end": _(
+            "This tenancy started on %(date)s; end it instead of cancelling it."
+        ) % {"date": tenancy.start.isoformat()}})
+    tenancy.actual_end = tenancy.start
+    tenancy.end_reason = EndReason.OTHER
+    tenancy.ended_by = by
+    tenancy.ended_at = timezone.now()
+    tenancy.full_clean()
+    tenancy.save(update_fields=["actual_end", "end_reason", "ended_by", "ended_at"])
+    offer = Offer.objects.filter(tenancy=tenancy).select_related("application").first()
+    if offer is not None:
+        text = _("Tenancy of %(space)s cancelled before its start (%(date)s).") % {
+            "space": tenancy.space, "date": tenancy.start.isoformat()}
+        ApplicantNote.objects.create(application=offer.application, author=by,
+                                     text=f"{text} {reason.strip()}".strip())
+    return tenancy
 
 
 def tenancy_date_check(tenancy: Tenancy, on: date, *, field: str,

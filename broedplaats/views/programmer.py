@@ -40,6 +40,8 @@ from broedplaats.services import (
     offer_withdraw,
     screening_record,
     social_return_record,
+    tenancy_actions,
+    tenancy_cancel,
     tenancy_end,
     tenancy_renew,
     tenancy_stage_move,
@@ -271,25 +273,37 @@ def offer_withdraw_view(request, pk: int):
 TENANCY_END_FIELDS = {"actual_end": "on", "moved_on": "on", "end_reason": "reason"}
 
 def _render_timeline(request, building, status: int = 200, failed=None):
-    """Spaces of the building, each with its tenancies in order; tenancies not ended get a
-    renew and an end form."""
+    """Spaces of the building, each with its tenancies in order, each with the forms its state
+    allows (services.tenancy_actions): renew and end while running, end or cancel before its
+    start, none once past."""
     today = timezone.localdate()
     spaces = list(selectors.spaces_for_programmer(request.user).filter(building=building)
                   .order_by("archived", "code"))
     tenancies = selectors.tenancies_for_programmer(request.user).filter(
         space__building=building).order_by("space__code", "start", "id")
     stages = list(stage_list())
+    # The city's policies, read once: a renewal beyond the one in force on the start needs a
+    # reason, and the form says so beforehand.
+    policies = sorted(building.city.policies.all(), key=lambda policy: policy.valid_from)
     by_space = defaultdict(list)
     for tenancy in tenancies:
-        if tenancy.actual_end is None:
+        actions = tenancy_actions(tenancy, on=today)
+        tenancy.can_cancel = "cancel" in actions
+        if "end" in actions:
             tenancy.end_form = (failed[1] if failed and failed[0] == tenancy.pk
                                 and isinstance(failed[1], ProgrammerTenancyEndForm)
-                                else ProgrammerTenancyEndForm(prefix=f"end-{tenancy.pk}",
-                                                              initial={"on": today},
-                                                              stages=stages))
+                                else ProgrammerTenancyEndForm(
+                                    prefix=f"end-{tenancy.pk}", stages=stages,
+                                    initial={"on": today if tenancy.start <= today
+                                             else tenancy.planned_end}))
+        if "renew" in actions:
             tenancy.renew_form = (failed[1] if failed and failed[0] == tenancy.pk
                                   and isinstance(failed[1], ProgrammerTenancyRenewForm)
                                   else ProgrammerTenancyRenewForm(prefix=f"renew-{tenancy.pk}"))
+            policy = next((p for p in reversed(policies) if p.valid_from <= tenancy.start
+                           and (p.valid_to is None or p.valid_to >= tenancy.start)), None)
+            tenancy.renewals_used_up = (policy is not None
+                                        and tenancy.renewals >= policy.max_renewals)
         tenancy.running = tenancy.start <= today < tenancy.end
         by_space[tenancy.space_id].append(tenancy)
     rows = [{"space": space, "tenancies": by_space.get(space.pk, [])} for space in spaces]
@@ -339,6 +353,26 @@ def tenancy_renew_view(request, pk: int):
     return _render_timeline(request, building, status=400, failed=(tenancy.pk, form))
 
 
+@login_required
+@require_POST
+def tenancy_cancel_view(request, pk: int):
+    """Call off a tenancy before its start; a refusal (it started meanwhile) is a message."""
+    require_role(request.user, "programmer")
+    tenancy = get_object_or_404(selectors.tenancies_for_programmer(request.user), pk=pk)
+    try:
+        tenancy_cancel(tenancy=tenancy, on=timezone.localdate(), by=request.user,
+                       reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        add_service_messages(request, error)
+    else:
+        messages.success(request, _("The tenancy of %(creative)s is cancelled; %(space)s is "
+                                    "free again.") % {"creative": tenancy.creative,
+                                                      "space": tenancy.space})
+    if request.POST.get("next") == "detail":
+        return redirect("programmer-tenancy-detail", pk=tenancy.pk)
+    return redirect("programmer-tenancies", slug=tenancy.space.building.slug)
+
+
 # --- one tenancy: the tenant's stage moves and social return ---------------------------------
 
 def _tenancy(request, pk: int):
@@ -351,6 +385,7 @@ def _render_tenancy(request, tenancy, *, move_form=None, return_form=None, statu
     activities = list(tenancy.social_returns.select_related("recorded_by").order_by("-on", "-id"))
     return render(request, "broedplaats/programmer/tenancy_detail.html", {
         "tenancy": tenancy, "today": today,
+        "can_cancel": "cancel" in tenancy_actions(tenancy, on=today),
         "history": list(creative_history(creative=tenancy.creative)),
         "activities": activities,
         "hours": sum((activity.hours for activity in activities), 0),

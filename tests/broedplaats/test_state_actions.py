@@ -9,7 +9,15 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from broedplaats.models import ApplicationEvent, ApplicationStatus, Offer, OfferStatus
+from broedplaats.models import (
+    ApplicantNote,
+    ApplicationEvent,
+    ApplicationStatus,
+    EndReason,
+    Offer,
+    OfferStatus,
+    Tenancy,
+)
 from broedplaats.roles import CREATIVE, PROGRAMMER
 from broedplaats.services import (
     application_create,
@@ -17,16 +25,20 @@ from broedplaats.services import (
     application_transition,
     call_create,
     call_publish,
+    offer_accept,
     offer_decline,
     offer_make,
     offer_withdraw,
     screening_record,
+    tenancy_cancel,
+    tenancy_create,
 )
 from tests.factories import (
     BuildingFactory,
     CreativeFactory,
     PolicyFactory,
     SpaceFactory,
+    TenancyFactory,
     UserFactory,
 )
 
@@ -285,3 +297,151 @@ def test_status_mails_say_what_happened(place, today, mailoutbox, settings,
     assert mail.subject == "Your application is now: Not accepted"
     assert "did not accept this application" in mail.body
     assert "declined" not in mail.body.lower()
+
+
+# --- 4. the tenancy timeline -----------------------------------------------------------------
+
+def timeline(client, place):
+    client.force_login(place["programmer"])
+    response = client.get(reverse("programmer-tenancies", args=[place["building"].slug]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_timeline_forms_follow_the_tenancy_state(client, place, today):
+    space, other = place["spaces"]
+    past = TenancyFactory(space=space, start=today - timedelta(days=800),
+                          planned_end=today - timedelta(days=100))  # ran out, never ended
+    ended = TenancyFactory(space=space, start=today - timedelta(days=90),
+                           planned_end=today + timedelta(days=300), actual_end=today - timedelta(
+                               days=10), end_reason=EndReason.TERMINATED)
+    running = TenancyFactory(space=other, start=today - timedelta(days=30),
+                             planned_end=today + timedelta(days=300))
+    future = TenancyFactory(space=space, start=today + timedelta(days=30),
+                            planned_end=today + timedelta(days=400))
+    html = timeline(client, place)
+    for tenancy in (past, ended):
+        for form in ("renew", "end", "cancel"):
+            assert f'id="{form}-{tenancy.pk}"' not in html
+    assert f'id="renew-{running.pk}"' in html and f'id="end-{running.pk}"' in html
+    assert f'id="cancel-{running.pk}"' not in html
+    assert f'id="renew-{future.pk}"' not in html
+    assert f'id="end-{future.pk}"' in html and f'id="cancel-{future.pk}"' in html
+
+
+def test_renewing_beyond_the_policy_says_a_reason_is_needed(client, place, today):
+    running = TenancyFactory(space=place["spaces"][0], start=today - timedelta(days=30),
+                             planned_end=today + timedelta(days=300),
+                             renewals=place["policy"].max_renewals)
+    html = timeline(client, place)
+    assert f'id="renew-{running.pk}"' in html
+    assert "renewing again needs an exception reason" in html
+
+
+def test_renewals_left_need_no_reason(client, place, today):
+    TenancyFactory(space=place["spaces"][0], start=today - timedelta(days=30),
+                   planned_end=today + timedelta(days=300))
+    assert "renewing again needs an exception reason" not in timeline(client, place)
+
+
+# --- 5. cancelling a tenancy that has not started --------------------------------------------
+
+def test_cancelling_a_future_tenancy_frees_the_space_and_keeps_the_row(place, today):
+    tenancy = TenancyFactory(space=place["spaces"][0], start=today + timedelta(days=30),
+                             planned_end=today + timedelta(days=400))
+    tenancy_cancel(tenancy=tenancy, on=today, by=place["programmer"], reason="Bouwvertraging")
+    tenancy.refresh_from_db()
+    assert (tenancy.actual_end, tenancy.end_reason, tenancy.ended_by) == (
+        tenancy.start, EndReason.OTHER, place["programmer"])
+    assert tenancy.ended_at is not None
+    # the space is free for the same period again
+    tenancy_create(space=place["spaces"][0], creative=CreativeFactory(),
+                   start=today + timedelta(days=30), planned_end=today + timedelta(days=400))
+    assert Tenancy.objects.count() == 2
+
+
+@pytest.mark.parametrize("days", [0, -30])
+def test_a_started_tenancy_cannot_be_cancelled(place, today, days):
+    tenancy = TenancyFactory(space=place["spaces"][0], start=today + timedelta(days=days),
+                             planned_end=today + timedelta(days=400))
+    with pytest.raises(ValidationError, match="end it instead of cancelling it"):
+        tenancy_cancel(tenancy=tenancy, on=today)
+    tenancy.refresh_from_db()
+    assert tenancy.actual_end is None
+
+
+def test_an_ended_tenancy_cannot_be_cancelled(place, today):
+    tenancy = TenancyFactory(space=place["spaces"][0], start=today + timedelta(days=30),
+                             planned_end=today + timedelta(days=400))
+    tenancy_cancel(tenancy=tenancy, on=today)
+    with pytest.raises(ValidationError, match="already ended"):
+        tenancy_cancel(tenancy=tenancy, on=today)
+
+
+def test_cancelling_an_accepted_offer_tenancy_notes_the_reason_on_the_application(place, today):
+    offer = offered(place, today)
+    offer_accept(offer=offer, on=today)
+    offer.refresh_from_db()
+    tenancy_cancel(tenancy=offer.tenancy, on=today, by=place["programmer"],
+                   reason="Creative verhuist")
+    note = ApplicantNote.objects.get(application=offer.application)
+    assert "cancelled before its start" in note.text and "Creative verhuist" in note.text
+    assert note.author == place["programmer"]
+
+
+def test_programmer_cancels_from_the_tenancy_page(client, place, today):
+    tenancy = TenancyFactory(space=place["spaces"][0], start=today + timedelta(days=30),
+                             planned_end=today + timedelta(days=400))
+    client.force_login(place["programmer"])
+    page = client.get(reverse("programmer-tenancy-detail", args=[tenancy.pk]))
+    assert 'id="cancel-form"' in page.content.decode()
+    response = client.post(reverse("programmer-tenancy-cancel", args=[tenancy.pk]),
+                           {"next": "detail"}, follow=True)
+    html = response.content.decode()
+    assert "is cancelled" in html
+    assert 'id="cancel-form"' not in html
+    tenancy.refresh_from_db()
+    assert tenancy.actual_end == tenancy.start
+
+
+def test_cancelling_a_running_tenancy_on_the_page_says_why(client, place, today):
+    tenancy = TenancyFactory(space=place["spaces"][0], start=today - timedelta(days=3),
+                             planned_end=today + timedelta(days=400))
+    client.force_login(place["programmer"])
+    assert 'id="cancel-form"' not in client.get(
+        reverse("programmer-tenancy-detail", args=[tenancy.pk])).content.decode()
+    response = client.post(reverse("programmer-tenancy-cancel", args=[tenancy.pk]), follow=True)
+    assert "end it instead of cancelling it" in response.content.decode()
+    tenancy.refresh_from_db()
+    assert tenancy.actual_end is None
+
+
+def test_another_programmer_cannot_cancel(client, place, today):
+    tenancy = TenancyFactory(space=place["spaces"][0], start=today + timedelta(days=30),
+                             planned_end=today + timedelta(days=400))
+    other = UserFactory(roles=[PROGRAMMER])
+    client.force_login(other)
+    assert client.post(reverse("programmer-tenancy-cancel", args=[tenancy.pk])).status_code \
+        == 404
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.force_login(other)
+    assert api.post(reverse("api:programmer-tenancy-cancel", args=[tenancy.pk])
+                    ).status_code == 404
+    tenancy.refresh_from_db()
+    assert tenancy.actual_end is None
+
+
+def test_api_cancels_a_future_tenancy_and_refuses_a_running_one(place, today):
+    future = TenancyFactory(space=place["spaces"][0], start=today + timedelta(days=30),
+                            planned_end=today + timedelta(days=400))
+    running = TenancyFactory(space=place["spaces"][1], start=today - timedelta(days=30),
+                             planned_end=today + timedelta(days=400))
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.force_login(place["programmer"])
+    response = api.post(reverse("api:programmer-tenancy-cancel", args=[future.pk]),
+                        {"reason": "Dubbel geboekt"}, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json()["end_reason"] == "other"
+    response = api.post(reverse("api:programmer-tenancy-cancel", args=[running.pk]))
+    assert response.status_code == 400
+    assert "end it instead" in response.json()["actual_end"][0]
