@@ -37,6 +37,7 @@ urlpatterns = [
     path("buildings/<slug:slug>/calls/new/", places.call_new, name="programmer-call-new"),
     path("calls/<int:pk>/", places.call_edit, name="programmer-call-edit"),
     path("calls/<int:pk>/publish/", places.call_publish_view, name="programmer-call-publish"),
+    path("calls/<int:pk>/close/", places.call_close_view, name="programmer-call-close"),
     path("calls/<int:pk>/rounds/", matching.call_rounds, name="programmer-call-rounds"),
     path("calls/<int:pk>/committee/", matching.call_committee, name="programmer-call-committee"),
     path("calls/<int:pk>/committee/criteria/", matching.call_criteria,

@@ -187,6 +187,7 @@ MATRIX = [
     ("programmer-call-new", ("building",), "", "get", PROGRAMMER_OBJECT),
     ("programmer-call-edit", ("call",), "", "get", PROGRAMMER_OBJECT),
     ("programmer-call-publish", ("call",), "", "post", PROGRAMMER_WRITE),
+    ("programmer-call-close", ("call",), "", "post", PROGRAMMER_WRITE),
     ("finder", (), "", "get", PUBLIC),
     ("pathway-list", (), "", "get", PUBLIC),
     ("pathway-new", (), "", "get", expect(LOGIN, 403, 403, 200, 200, 200, 200)),

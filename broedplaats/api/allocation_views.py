@@ -38,6 +38,7 @@ from broedplaats.services import (
     application_submit,
     application_transition,
     application_withdraw,
+    call_close,
     call_create,
     call_publish,
     call_update,
@@ -197,6 +198,15 @@ class ProgrammerCallViewSet(AllocationViewMixin, mixins.ListModelMixin,
         call = self.get_object()
         with service_errors():
             call_publish(call=call, by=request.user)
+        return self.render(call)
+
+
+    @action(detail=True, methods=["post"])
+    def close(self, request, pk=None):
+        """Close an open call early: today is its last day to apply."""
+        call = self.get_object()
+        with service_errors():
+            call_close(call=call, on=self.on, by=request.user)
         return self.render(call)
 
 

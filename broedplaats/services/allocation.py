@@ -47,6 +47,7 @@ __all__ = [
     "call_create",
     "call_update",
     "call_publish",
+    "call_close",
     "application_create",
     "application_transition",
     "application_submit",
@@ -142,6 +143,22 @@ def call_publish(*, call: Call, by: User = None) -> Call:
     call.published_at = timezone.now()
     call.published_by = by
     call.save(update_fields=["published_at", "published_by"])
+    return call
+
+
+@transaction.atomic
+def call_close(*, call: Call, on: date, by: User = None) -> Call:
+    """Close an open call early: today becomes its last day to apply. Applications already
+    in stay as they are."""
+    lock_rows(Call.objects.filter(pk=call.pk))
+    call.refresh_from_db(fields=["published_at", "opens_on", "closes_on"])
+    if not call.is_open(on):
+        raise ValidationError({"closes_on": _("Only an open call can be closed.")})
+    if call.closes_on == on:
+        raise ValidationError({"closes_on": _("This call already closes today.")})
+    call.closes_on = on
+    call.full_clean()
+    call.save(update_fields=["closes_on"])
     return call
 
 

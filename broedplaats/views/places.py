@@ -19,6 +19,7 @@ from broedplaats.models import ApplicationStatus, Building, Call, Space, SpacePh
 from broedplaats.roles import require_role
 from broedplaats.services import (
     SPACE_PHOTO_LIMIT,
+    call_close,
     call_create,
     call_publish,
     call_update,
@@ -187,6 +188,20 @@ def _call(request, pk: int) -> Call:
     return get_object_or_404(selectors.calls_for_programmer(request.user), pk=pk)
 
 
+@login_required
+@require_POST
+def call_close_view(request, pk: int):
+    """Close an open call at the end of today; a refusal is shown as a message."""
+    call = _call(request, pk)
+    try:
+        call_close(call=call, on=timezone.localdate(), by=request.user)
+    except ValidationError as error:
+        add_service_messages(request, error)
+    else:
+        messages.success(request, _("The call closes at the end of today."))
+    return redirect("programmer-call-edit", pk=call.pk)
+
+
 def _call_spaces_with_current(request, call: Call):
     """Active spaces of the building, and the call's own spaces even when archived since."""
     current = [space.pk for space in call.spaces.all()]
@@ -200,6 +215,7 @@ def _render_call(request, call: Call, form=None, status=200):
     return render(request, "broedplaats/programmer/call_form.html",
                   {"building": call.building, "call": call, "form": form,
                    "is_open": call.is_open(timezone.localdate()),
+                   "today": timezone.localdate(),
                    "applicant_count": selectors.applications_for_programmer(
                        request.user, on=timezone.localdate()).filter(call=call).count()},
                   status=status)

@@ -23,6 +23,7 @@ from broedplaats.services import (
     application_create,
     application_submit,
     application_transition,
+    call_close,
     call_create,
     call_publish,
     offer_accept,
@@ -445,3 +446,66 @@ def test_api_cancels_a_future_tenancy_and_refuses_a_running_one(place, today):
     response = api.post(reverse("api:programmer-tenancy-cancel", args=[running.pk]))
     assert response.status_code == 400
     assert "end it instead" in response.json()["actual_end"][0]
+
+
+# --- 6. closing a call now -------------------------------------------------------------------
+
+def test_closing_an_open_call_makes_today_its_last_day(place, today):
+    call = call_close(call=place["call"], on=today, by=place["programmer"])
+    call.refresh_from_db()
+    assert call.closes_on == today
+    assert call.is_open(today) and not call.is_open(today + timedelta(days=1))
+
+
+def test_only_an_open_call_can_be_closed(place, today):
+    draft = call_create(building=place["building"], title="Concept",
+                        opens_on=today, closes_on=today + timedelta(days=30))
+    with pytest.raises(ValidationError, match="Only an open call can be closed."):
+        call_close(call=draft, on=today)
+    with pytest.raises(ValidationError, match="Only an open call can be closed."):
+        call_close(call=place["call"], on=place["call"].closes_on + timedelta(days=1))
+    call_close(call=place["call"], on=today)
+    with pytest.raises(ValidationError, match="already closes today"):
+        call_close(call=place["call"], on=today)
+
+
+def test_close_button_only_on_an_open_call(client, place, today):
+    client.force_login(place["programmer"])
+    url = reverse("programmer-call-edit", args=[place["call"].pk])
+    assert 'id="close-call"' in client.get(url).content.decode()
+    response = client.post(reverse("programmer-call-close", args=[place["call"].pk]),
+                           follow=True)
+    html = response.content.decode()
+    assert "The call closes at the end of today." in html
+    assert 'id="close-call"' not in html
+    draft = call_create(building=place["building"], title="Concept",
+                        opens_on=today, closes_on=today + timedelta(days=30))
+    assert 'id="close-call"' not in client.get(
+        reverse("programmer-call-edit", args=[draft.pk])).content.decode()
+    response = client.post(reverse("programmer-call-close", args=[draft.pk]), follow=True)
+    assert "Only an open call can be closed." in response.content.decode()
+
+
+def test_another_programmer_cannot_close_the_call(client, place, today):
+    other = UserFactory(roles=[PROGRAMMER])
+    client.force_login(other)
+    assert client.post(reverse("programmer-call-close", args=[place["call"].pk])
+                       ).status_code == 404
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.force_login(other)
+    assert api.post(reverse("api:programmer-call-close", args=[place["call"].pk])
+                    ).status_code == 404
+    place["call"].refresh_from_db()
+    assert place["call"].closes_on == today + timedelta(days=30)
+
+
+def test_api_closes_an_open_call(place, today):
+    api = APIClient(HTTP_ACCEPT_LANGUAGE="en")
+    api.force_login(place["programmer"])
+    url = reverse("api:programmer-call-close", args=[place["call"].pk])
+    response = api.post(url)
+    assert response.status_code == 200, response.json()
+    assert response.json()["closes_on"] == today.isoformat()
+    response = api.post(url)
+    assert response.status_code == 400
+    assert "already closes today" in response.json()["closes_on"][0]
