@@ -184,6 +184,11 @@ SCREENING_STATES = [("valid", _("Valid")), ("expired", _("Expired")),
 class ApplicantFilter(DatedFilterSet):
     """The programmer's applicants table. Works on `applications_with_screening` rows."""
 
+    # icontains escapes % and _, so a name with them is searched for literally.
+    q = django_filters.CharFilter(
+        field_name="creative__name", lookup_expr="icontains", label=_("Name"),
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+    )
     status = django_filters.ChoiceFilter(choices=ApplicationStatus.choices)
     call = django_filters.NumberFilter(field_name="call_id")
     building = django_filters.CharFilter(field_name="building__slug")
@@ -193,7 +198,7 @@ class ApplicantFilter(DatedFilterSet):
 
     class Meta:
         model = Application
-        fields = ["status", "call", "building", "discipline", "stage", "screening"]
+        fields = ["q", "status", "call", "building", "discipline", "stage", "screening"]
 
     def filter_screening(self, queryset, name, value: str):
         if value == "valid":

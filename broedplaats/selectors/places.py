@@ -186,6 +186,26 @@ def space_list(*, on: date) -> QuerySet[Space]:
     )
 
 
+def tenancies_running_of(*, creative, on: date) -> QuerySet[Tenancy]:
+    """The creative's tenancies that hold a space on a date, with space, building and city."""
+    return (tenancies_running(on).filter(creative=creative)
+            .select_related("space__building__city").order_by("start", "id"))
+
+
+def spaces_with_tenants(spaces: QuerySet[Space], *, on: date) -> list[Space]:
+    """`spaces` read with their tenancies not yet ended on a date (tenant joined), in two
+    queries for any number: each space gets `tenancy` (the one holding it on the date, if
+    any) and `next_tenancy` (the first one booked to start after it, if any)."""
+    ahead = (Tenancy.objects.annotate(until=Coalesce("actual_end", "planned_end"))
+             .filter(until__gt=on).select_related("creative").order_by("start", "id"))
+    rows = list(spaces.prefetch_related(Prefetch("tenancies", queryset=ahead,
+                                                 to_attr="tenancies_ahead")))
+    for space in rows:
+        space.tenancy = next((t for t in space.tenancies_ahead if t.start <= on), None)
+        space.next_tenancy = next((t for t in space.tenancies_ahead if t.start > on), None)
+    return rows
+
+
 def buildings_run_by(user) -> QuerySet[Building]:
     return Building.objects.filter(programmers=user).select_related("city")
 

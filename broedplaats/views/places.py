@@ -17,6 +17,7 @@ from broedplaats import selectors
 from broedplaats.forms_places import CallForm, SpaceForm, SpacePhotoForm
 from broedplaats.models import ApplicationStatus, Building, Call, Space, SpacePhoto
 from broedplaats.roles import require_role
+from broedplaats.selectors.places import spaces_with_tenants
 from broedplaats.services import (
     SPACE_PHOTO_LIMIT,
     call_close,
@@ -47,14 +48,17 @@ def _space(request, pk: int) -> Space:
 
 @login_required
 def space_list(request, slug: str):
-    """A building's spaces, active first, with their stages, photos and call count."""
+    """A building's spaces, active first, with their stages and photo count, and whether
+    each is let now: to whom and until when, or free and until when."""
     building = _building(request, slug)
+    today = timezone.localdate()
     spaces = (selectors.spaces_for_programmer(request.user).filter(building=building)
               .prefetch_related("stages")
               .annotate(photo_count=Count("photos", distinct=True))
               .order_by("archived", "code"))
     return render(request, "broedplaats/programmer/space_list.html",
-                  {"building": building, "spaces": spaces})
+                  {"building": building, "today": today,
+                   "spaces": spaces_with_tenants(spaces, on=today)})
 
 
 @login_required
@@ -172,7 +176,7 @@ def call_new(request, slug: str):
         nonlocal call
         call = call_create(building=building, by=request.user, **data)
         if publish:
-            call_publish(call=call, by=request.user)
+            call_publish(call=call, on=timezone.localdate(), by=request.user)
 
     if request.method == "POST" and write_with_form(form, write):
         messages.success(request, _("The call is published.") if publish
@@ -238,7 +242,7 @@ def call_edit(request, pk: int):
 def call_publish_view(request, pk: int):
     call = _call(request, pk)
     try:
-        call_publish(call=call, by=request.user)
+        call_publish(call=call, on=timezone.localdate(), by=request.user)
     except ValidationError as error:
         add_service_messages(request, error)
     else:

@@ -12,6 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -33,6 +34,7 @@ from broedplaats.forms import (
 from broedplaats.models import Application, OfferStatus
 from broedplaats.roles import require_role
 from broedplaats.selectors import matching as matching_selectors
+from broedplaats.selectors.places import tenancies_running_of
 from broedplaats.services import (
     applicant_note_add,
     application_transition,
@@ -54,6 +56,8 @@ APPLICANTS_PER_PAGE = 50
 APPLICANT_ORDERINGS = {"submitted_at": ("submitted_at", "id"),
                        "-submitted_at": ("-submitted_at", "-id"),
                        "wait": ("waiting_since", "id"),
+                       # idea, making, distribution; no stage given last
+                       "stage": (F("stage__order").asc(nulls_last=True), "submitted_at", "id"),
                        "fit": None}  # computed: see applicant_list
 
 
@@ -61,7 +65,8 @@ APPLICANT_ORDERINGS = {"submitted_at": ("submitted_at", "id"),
 
 @login_required
 def applicant_list(request):
-    """Applicants of the programmer's buildings: filters, ordering by submission, 50 a page."""
+    """Applicants of the programmer's buildings: a name search and filters, ordering by
+    submission, wait, stage or fit, 50 a page."""
     require_role(request.user, "programmer")
     today = timezone.localdate()
     ordering = request.GET.get("order", "submitted_at")
@@ -174,6 +179,10 @@ def _render_applicant(request, application: Application, status: int = 200, **fo
         "application": application,
         "today": today,
         "images": _portfolio_for_review(application),
+        # Where the creative stands: every stage move and the tenancies they hold today.
+        "stage_history": list(creative_history(creative=application.creative)),
+        "current_tenancies": list(tenancies_running_of(creative=application.creative,
+                                                       on=today)),
         "offers": list(selectors.offers_for_programmer(request.user).filter(
             application=application)),
         "note_form": forms.get("note_form") or ProgrammerNoteForm(),
