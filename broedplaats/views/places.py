@@ -176,7 +176,7 @@ def call_new(request, slug: str):
         nonlocal call
         call = call_create(building=building, by=request.user, **data)
         if publish:
-            call_publish(call=call, on=timezone.localdate(), by=request.user)
+            call_publish(call=call, by=request.user)
 
     if request.method == "POST" and write_with_form(form, write):
         messages.success(request, _("The call is published.") if publish
@@ -242,7 +242,7 @@ def call_edit(request, pk: int):
 def call_publish_view(request, pk: int):
     call = _call(request, pk)
     try:
-        call_publish(call=call, on=timezone.localdate(), by=request.user)
+        call_publish(call=call, by=request.user)
     except ValidationError as error:
         add_service_messages(request, error)
     else:
