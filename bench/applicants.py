@@ -251,7 +251,7 @@ def seed(applicants: int):
             title="Open oproep: vier ateliers", text="De Benchfabriek zoekt makers.",
             opens_on=today - timedelta(weeks=1), closes_on=today + timedelta(weeks=3),
             by=programmer)
-        call_publish(call=call, by=programmer)
+        call_publish(call=call, on=today, by=programmer)
 
         # Most applicants come from the call's chains, a few from elsewhere; some disciplines
         # are far more popular than others.

@@ -59,7 +59,7 @@ def world(db, today):
     spaces = [SpaceFactory(building=building) for _ in range(3)]
     call = call_create(building=building, title="Ateliers", spaces=spaces[:2],
                        opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30))
-    call_publish(call=call)
+    call_publish(call=call, on=today)
     owner = UserFactory(roles=[CREATIVE])
     creative = CreativeFactory(user=owner)
     image = portfolio_image_add(creative=creative, file=upload(image_bytes(size=(40, 30))))
@@ -67,8 +67,9 @@ def world(db, today):
     application_submit(application=application, on=today)
     screening_record(creative=creative, city=building.city, on=today,
                      professional_practice=True, income_within_limit=True)
-    offer = offer_make(application=application, space=spaces[0], start=today,
-                       reply_by=today + timedelta(days=5), on=today)
+    offer = offer_make(application=application, space=spaces[0],
+                       start=today + timedelta(days=14), reply_by=today + timedelta(days=5),
+                       on=today)
     draft = application_create(creative=creative, building=building, on=today)
     tenancy = TenancyFactory(space=spaces[2], creative=creative,
                              start=today - timedelta(days=30),
@@ -88,7 +89,7 @@ def world(db, today):
                                       position=1, lottery=0.5)
     second = call_create(building=building, title="Werkplaatsen", spaces=spaces[1:2],
                          opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30))
-    call_publish(call=second)
+    call_publish(call=second, on=today)
     ranked = application_create(creative=creative, call=second, on=today)
     other_creative = UserFactory(roles=[CREATIVE])
     CreativeFactory(user=other_creative)

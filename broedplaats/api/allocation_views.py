@@ -197,7 +197,7 @@ class ProgrammerCallViewSet(AllocationViewMixin, mixins.ListModelMixin,
     def publish(self, request, pk=None):
         call = self.get_object()
         with service_errors():
-            call_publish(call=call, by=request.user)
+            call_publish(call=call, on=self.on, by=request.user)
         return self.render(call)
 
 

@@ -67,7 +67,7 @@ def open_calls(plan: UnitPlan, refs: Refs, programmer, linked: Creative | None,
                       f"{(today + timedelta(weeks=3)).isoformat()}; de ruimtes worden verloot "
                       "onder de geschikte aanmelders."),
                 opens_on=today - timedelta(weeks=1), closes_on=today + timedelta(weeks=3), by=by)
-            allocation.call_publish(call=call, by=by)
+            allocation.call_publish(call=call, on=today, by=by)
             pool = waiting.get(b.city.slug, [])
             for outcome, applicant in zip(outcomes, rng.sample(pool, min(len(pool), len(outcomes))),
                                           strict=False):

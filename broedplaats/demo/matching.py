@@ -91,7 +91,7 @@ def _calls(buildings, programmer, linked, rng, today, city) -> None:
                   f"'{AllocationMethod(method).label}'. De oproep is gesloten; de programmeur "
                   "draait nu de verdeelronde."),
             opens_on=opens, closes_on=closes, allocation_method=method, by=programmer)
-        allocation.call_publish(call=call, by=programmer)
+        allocation.call_publish(call=call, on=opens, by=programmer)
         if method == AllocationMethod.COMMITTEE:
             criteria = matching.committee_criteria_set(call=call, names=CRITERIA)
         applicants = [pool.pop() for _ in range(min(APPLICANTS_PER_CALL, len(pool)))]

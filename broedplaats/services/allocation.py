@@ -4,12 +4,12 @@ Every application status change goes through `application_transition`, which ref
 workflow (models.APPLICATION_TRANSITIONS) does not allow and records who and when.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from broedplaats.models import (
@@ -65,6 +65,11 @@ __all__ = [
 User = AbstractBaseUser | None
 
 
+def _day(value: date) -> str:
+    """A date as the user's language writes it (3 december 2026), for messages."""
+    return formats.date_format(value, "DATE_FORMAT")
+
+
 # --- calls -------------------------------------------------------------------------------------
 
 def _call_spaces_check(building: Building, spaces) -> None:
@@ -82,11 +87,31 @@ def _call_spaces_check(building: Building, spaces) -> None:
 CALL_CRITERIA = ("spaces", "chains", "disciplines", "stages", "facilities")
 
 
+CALL_LONGEST_OPEN = timedelta(days=366)
+
+
 def _call_dates_check(call: Call) -> None:
     """Said on the closing date, where the user looks (the constraint would say it for the
     whole form)."""
     if call.opens_on and call.closes_on and call.closes_on < call.opens_on:
         raise ValidationError({"closes_on": _("A call cannot close before it opens.")})
+    if call.opens_on and call.closes_on and call.closes_on - call.opens_on > CALL_LONGEST_OPEN:
+        raise ValidationError({"closes_on": _("A call stays open for a year at most.")})
+
+
+def _call_publishable_check(call: Call, on: date) -> None:
+    """Published calls are listed: only one with a space, open within a year of today."""
+    if not call.spaces.exists():
+        raise ValidationError({"spaces": _("Choose at least one space before publishing.")})
+    _call_dates_check(call)
+    if call.opens_on < on - timedelta(days=366):
+        raise ValidationError({"opens_on": _("A call opens at most a year before it is "
+                                             "published.")})
+    if call.opens_on > on + timedelta(days=366):
+        raise ValidationError({"opens_on": _("A call opens within a year from today.")})
+    if call.closes_on < on:
+        raise ValidationError({"closes_on": _("This call closed on %(date)s; move its closing "
+                                              "date to publish it.") % {"date": _day(call.closes_on)}})
 
 
 @transaction.atomic
@@ -136,10 +161,12 @@ def call_update(*, call: Call, **changes) -> Call:
 
 
 @transaction.atomic
-def call_publish(*, call: Call, by: User = None) -> Call:
-    """Publish a call: from then on it is listed and open between its dates."""
+def call_publish(*, call: Call, on: date, by: User = None) -> Call:
+    """Publish a call that offers a space and is open within a year of `on`: from then on it
+    is listed and open between its dates."""
     if call.published_at is not None:
         raise ValidationError({"published_at": _("This call is already published.")})
+    _call_publishable_check(call, on)
     call.published_at = timezone.now()
     call.published_by = by
     call.save(update_fields=["published_at", "published_by"])
@@ -295,6 +322,22 @@ def screening_record(*, creative: Creative, city: City, on: date, professional_p
 OFFERABLE = (ApplicationStatus.ELIGIBLE, ApplicationStatus.SHORTLISTED)
 
 
+def _offer_dates_check(*, city: City, start: date, reply_by: date, on: date) -> None:
+    """An offer the creative can accept: it starts from today to a year ahead under a policy
+    in force, and is answered between today and the start."""
+    if start < on:
+        raise ValidationError({"start": _("The tenancy cannot start before today.")})
+    if start > on + timedelta(days=366):
+        raise ValidationError({"start": _("The tenancy starts within a year from today.")})
+    if policy_in_force(city=city, on=start) is None:
+        raise ValidationError({"start": _("%(city)s has no policy for %(date)s.")
+                               % {"city": city, "date": _day(start)}})
+    if reply_by < on:
+        raise ValidationError({"reply_by": _("The reply deadline cannot be before today.")})
+    if reply_by > start:
+        raise ValidationError({"reply_by": _("The reply deadline cannot be after the start.")})
+
+
 @transaction.atomic
 def offer_make(*, application: Application, space: Space, start: date, reply_by: date,
                on: date, by: User = None) -> Offer:
@@ -316,8 +359,7 @@ def offer_make(*, application: Application, space: Space, start: date, reply_by:
         raise ValidationError({"application": _(
             "%(creative)s has no valid positive screening on %(date)s; screen them first."
         ) % {"creative": application.creative, "date": on.isoformat()}})
-    if reply_by < on:
-        raise ValidationError({"reply_by": _("The reply deadline cannot be before today.")})
+    _offer_dates_check(city=application.building.city, start=start, reply_by=reply_by, on=on)
     if Offer.objects.filter(space=space, status=OfferStatus.OPEN, reply_by__gte=on).exists():
         raise ValidationError({"space": _("This space already has an open offer.")})
     Offer.objects.filter(space=space, status=OfferStatus.OPEN).update(

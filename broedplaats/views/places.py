@@ -7,6 +7,7 @@ so a space or call of another building is not found (404).
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -31,7 +32,12 @@ from broedplaats.services import (
     space_unarchive,
     space_update,
 )
-from chains.forms import add_service_messages, write_with_form
+from chains.forms import (
+    add_service_errors,
+    add_service_messages,
+    focus_first_error,
+    write_with_form,
+)
 
 
 def _building(request, slug: str) -> Building:
@@ -172,11 +178,12 @@ def call_new(request, slug: str):
     call = None
     publish = request.POST.get("action") == "publish"
 
+    @transaction.atomic  # a call refused for publishing is not kept as a draft either
     def write(data):
         nonlocal call
         call = call_create(building=building, by=request.user, **data)
         if publish:
-            call_publish(call=call, by=request.user)
+            call_publish(call=call, on=timezone.localdate(), by=request.user)
 
     if request.method == "POST" and write_with_form(form, write):
         messages.success(request, _("The call is published.") if publish
@@ -242,9 +249,13 @@ def call_edit(request, pk: int):
 def call_publish_view(request, pk: int):
     call = _call(request, pk)
     try:
-        call_publish(call=call, by=request.user)
-    except ValidationError as error:
-        add_service_messages(request, error)
-    else:
-        messages.success(request, _("The call is published."))
+        call_publish(call=call, on=timezone.localdate(), by=request.user)
+    except ValidationError as error:  # said beside the date or spaces to change
+        form = CallForm(initial=CallForm.initial_of(call),
+                        spaces=_call_spaces_with_current(request, call))
+        form.cleaned_data = {}  # an unbound form has none, and add_error looks there
+        add_service_errors(form, error)
+        focus_first_error(form)
+        return _render_call(request, call, form=form, status=400)
+    messages.success(request, _("The call is published."))
     return redirect("programmer-call-edit", pk=call.pk)

@@ -56,7 +56,7 @@ def place(db):
     spaces = [SpaceFactory(building=building), SpaceFactory(building=building)]
     call = call_create(building=building, title="Ateliers voorjaar", spaces=spaces,
                        opens_on=date(2026, 3, 1), closes_on=date(2026, 3, 31), by=programmer)
-    call_publish(call=call, by=programmer)
+    call_publish(call=call, on=TODAY, by=programmer)
     return {"policy": policy, "programmer": programmer, "building": building,
             "spaces": spaces, "call": call}
 
@@ -346,7 +346,7 @@ def test_one_offer_accepted_twice_at_once_makes_one_tenancy():
         space = SpaceFactory(building=building)
         call = call_create(building=building, title="Race", spaces=[space],
                            opens_on=date(2026, 3, 1), closes_on=date(2026, 3, 31))
-        call_publish(call=call)
+        call_publish(call=call, on=TODAY)
         application = application_create(creative=CreativeFactory(), call=call, on=TODAY)
         application_submit(application=application, on=TODAY)
         screening_record(creative=application.creative, city=policy.city, on=TODAY,

@@ -30,7 +30,7 @@ def rows():
     space = SpaceFactory(building=building)
     call = call_create(building=building, title="Ateliers", spaces=[space],
                        opens_on=date(2026, 3, 1), closes_on=date(2026, 3, 31))
-    call_publish(call=call)
+    call_publish(call=call, on=date(2026, 3, 2))
     application = application_create(creative=CreativeFactory(), call=call, on=date(2026, 3, 2))
     application_submit(application=application, on=date(2026, 3, 2))
     screening = screening_record(creative=application.creative, city=policy.city,

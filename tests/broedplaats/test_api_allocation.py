@@ -68,7 +68,7 @@ def place(db, today):
     call = call_create(building=building, title="Ateliers", spaces=spaces,
                        opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30),
                        by=programmer)
-    call_publish(call=call, by=programmer)
+    call_publish(call=call, on=today, by=programmer)
     return {"policy": policy, "programmer": programmer, "building": building, "spaces": spaces,
             "call": call}
 
@@ -198,8 +198,9 @@ def actor_programmer():
 def test_creative_withdraws_and_the_open_offer_goes_with_it(place, today):
     creative = creative_user()
     application = screened(submitted(place, creative.creative, today), today)
-    offer = offer_make(application=application, space=place["spaces"][0], start=today,
-                       reply_by=today + timedelta(days=7), on=today)
+    offer = offer_make(application=application, space=place["spaces"][0],
+                       start=today + timedelta(days=14), reply_by=today + timedelta(days=7),
+                       on=today)
 
     response = client_for(creative).post(url("my-application-withdraw", application.pk))
 
@@ -317,9 +318,9 @@ def test_accepting_an_expired_offer_is_refused(place, today):
 
 def test_applying_to_a_closed_call_is_refused(place, today):
     creative = creative_user()
-    call = call_create(building=place["building"], title="Voorbij",
+    call = call_create(building=place["building"], title="Voorbij", spaces=place["spaces"],
                        opens_on=today - timedelta(days=30), closes_on=today - timedelta(days=1))
-    call_publish(call=call)
+    call_publish(call=call, on=today - timedelta(days=30))
 
     response = client_for(creative).post(url("my-application-list"), {"call": call.pk},
                                          format="json")

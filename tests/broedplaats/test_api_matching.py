@@ -118,7 +118,7 @@ def world(db, today):
     call = call_create(building=building, title="Ateliers", spaces=[s1, s2, s3],
                        opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30),
                        by=programmer)
-    call_publish(call=call, by=programmer)
+    call_publish(call=call, on=today, by=programmer)
     return {"city": city, "building": building, "call": call, "programmer": programmer,
             "spaces": [s1, s2, s3], "designer": designer, "fashion": fashion,
             "stages": [idea, making, distribution], "today": today,
@@ -259,9 +259,11 @@ def test_a_round_over_an_unpublished_or_another_programmers_call_is_refused(worl
     draft = call_create(building=world["building"], title="Concept",
                         opens_on=today, closes_on=today + timedelta(days=9))
     other = a_programmer()
-    foreign = call_create(building=other.programmed_buildings.get(), title="Elders",
+    elsewhere = other.programmed_buildings.get()
+    foreign = call_create(building=elsewhere, title="Elders",
+                          spaces=[SpaceFactory(building=elsewhere)],
                           opens_on=today, closes_on=today + timedelta(days=9))
-    call_publish(call=foreign)
+    call_publish(call=foreign, on=today)
     client = client_for(world["programmer"])
     for call in (draft, foreign):
         response = client.post(url("programmer-round-list"), run_body(world, calls=[call.pk]),
@@ -385,7 +387,7 @@ def test_discarding_a_round_keeps_it_readable_without_actions(world, applicants)
 def test_rounds_filter_by_call(world, applicants, today):
     other_call = call_create(building=world["building"], title="Later", spaces=world["spaces"],
                              opens_on=today, closes_on=today + timedelta(days=9))
-    call_publish(call=other_call)
+    call_publish(call=other_call, on=today)
     _apply(world, today, at=world["stages"][0], name="Gijs Mol", call=other_call)
     mine = run(world)
     round_run(calls=[other_call], method="lottery", on=today, start=world["start"],
@@ -404,7 +406,7 @@ def test_a_city_wide_round_is_hidden_from_a_programmer_of_only_one_of_its_buildi
     second = BuildingFactory(city=world["city"], programmers=[world["programmer"]])
     call = call_create(building=second, title="Tweede", spaces=[SpaceFactory(building=second)],
                        opens_on=today, closes_on=today + timedelta(days=9))
-    call_publish(call=call)
+    call_publish(call=call, on=today)
     partner = UserFactory(roles=[PROGRAMMER])
     world["building"].programmers.add(partner)
     client = client_for(world["programmer"])

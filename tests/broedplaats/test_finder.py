@@ -65,7 +65,7 @@ def _open_call(building, spaces, today, *, published=True, closes_in=30, title="
                        opens_on=today - timedelta(days=10),
                        closes_on=today + timedelta(days=closes_in))
     if published:
-        call_publish(call=call)
+        call_publish(call=call, on=today)
     return call
 
 
@@ -96,7 +96,7 @@ def world(db, today):
     b2 = SpaceFactory(building=b, code="B2", area_m2=Decimal(50), monthly_rent=Decimal(350),
                       stages=[making, distribution], facilities=[daylight, water])
     _let(b2, _in_stage(CreativeFactory(discipline=producer), "idea", today), today)
-    call = _open_call(b, [b2], today, closes_in=400)
+    call = _open_call(b, [b2], today, closes_in=350)
 
     c = BuildingFactory(city=rotterdam, name="Cultuurfabriek", slug="cultuurfabriek",
                         chains=[music])
@@ -116,7 +116,7 @@ def world(db, today):
     _let(f1, _in_stage(CreativeFactory(discipline=designer), "making", today), today)
     closed = call_create(building=f, title="Dicht", spaces=[f1],
                          opens_on=today - timedelta(days=60), closes_on=today - timedelta(days=1))
-    call_publish(call=closed)
+    call_publish(call=closed, on=today - timedelta(days=60))
     _open_call(f, [f1], today, published=False, title="Concept")
 
     return {"today": today, "stages": (idea, making, distribution), "daylight": daylight,

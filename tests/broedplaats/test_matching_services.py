@@ -91,7 +91,7 @@ def world(db):
                        start=date(2025, 1, 1), planned_end=date(2027, 1, 1))
     call = call_create(building=building, title="Ateliers", spaces=[s1, s2, s3],
                        opens_on=date(2026, 3, 1), closes_on=date(2026, 3, 31), by=programmer)
-    call_publish(call=call, by=programmer)
+    call_publish(call=call, on=TODAY, by=programmer)
     return {"city": city, "policy": policy, "building": building, "call": call,
             "programmer": programmer, "spaces": [s1, s2, s3], "designer": designer,
             "stages": [idea, making, distribution], "daylight": daylight}

@@ -30,7 +30,7 @@ def call():
     call = call_create(building=building, title="Ateliers voorjaar",
                        spaces=[SpaceFactory(building=building, code="A1")],
                        opens_on=date(2026, 3, 1), closes_on=date(2026, 3, 31))
-    return call_publish(call=call)
+    return call_publish(call=call, on=TODAY)
 
 
 def _application(call, email="anna@example.org"):

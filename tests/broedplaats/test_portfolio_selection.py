@@ -17,7 +17,13 @@ from broedplaats.services import (
     call_publish,
 )
 from chains.services import portfolio_image_add
-from tests.factories import BuildingFactory, CreativeFactory, PolicyFactory, UserFactory
+from tests.factories import (
+    BuildingFactory,
+    CreativeFactory,
+    PolicyFactory,
+    SpaceFactory,
+    UserFactory,
+)
 from tests.images import image_bytes, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media")]
@@ -29,8 +35,9 @@ def setting(db, today):
     programmer = UserFactory(roles=[PROGRAMMER])
     building = BuildingFactory(city=policy.city, programmers=[programmer])
     call = call_create(building=building, title="Ateliers", opens_on=today,
+                       spaces=[SpaceFactory(building=building)],
                        closes_on=today + timedelta(days=10))
-    call_publish(call=call)
+    call_publish(call=call, on=today)
     user = UserFactory(roles=[CREATIVE])
     creative = CreativeFactory(user=user)
     images = [portfolio_image_add(creative=creative, file=upload(image_bytes()), caption=c)

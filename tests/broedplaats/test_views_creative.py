@@ -53,7 +53,7 @@ def open_call(building, today, *, title="Ateliers", spaces=(), published=True):
     call = call_create(building=building, title=title, spaces=spaces,
                        opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30))
     if published:
-        call_publish(call=call)
+        call_publish(call=call, on=today)
     return call
 
 
@@ -78,8 +78,8 @@ def offered(place, creative, today, *, reply_by, on):
     screening_record(creative=creative, city=place["building"].city, on=on,
                      professional_practice=True, income_within_limit=True)
     application.refresh_from_db()
-    return offer_make(application=application, space=place["spaces"][0], start=today,
-                      reply_by=reply_by, on=on)
+    return offer_make(application=application, space=place["spaces"][0],
+                      start=today + timedelta(days=14), reply_by=reply_by, on=on)
 
 
 def messages_of(response) -> list[str]:
@@ -92,11 +92,11 @@ def test_call_list_shows_only_published_calls_open_today(place, today):
     building = place["building"]
     open_call(building, today, title="Draft", published=False)
     closed = call_create(building=building, title="Closed", opens_on=today - timedelta(days=30),
-                         closes_on=today - timedelta(days=1))
-    call_publish(call=closed)
+                         closes_on=today - timedelta(days=1), spaces=place["spaces"])
+    call_publish(call=closed, on=today - timedelta(days=30))
     future = call_create(building=building, title="Future", opens_on=today + timedelta(days=2),
-                         closes_on=today + timedelta(days=9))
-    call_publish(call=future)
+                         closes_on=today + timedelta(days=9), spaces=place["spaces"])
+    call_publish(call=future, on=today)
 
     response = client_for().get(reverse("call-list"))
 
@@ -273,8 +273,8 @@ def test_my_applications_query_count_does_not_grow(place, today,
         call = open_call(building, today, spaces=[SpaceFactory(building=building)])
         application = application_transition(
             application=submitted(user.creative, today, call=call), to=ApplicationStatus.ELIGIBLE)
-        offer_make(application=application, space=call.spaces.get(), start=today,
-                   reply_by=today + timedelta(days=7), on=today)
+        offer_make(application=application, space=call.spaces.get(),
+                   start=today + timedelta(days=14), reply_by=today + timedelta(days=7), on=today)
         submitted(user.creative, today, building=building)
 
     with django_assert_max_num_queries(len(few.captured_queries)):

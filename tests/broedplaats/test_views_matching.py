@@ -87,7 +87,7 @@ def world(db, today):
     call = call_create(building=building, title="Ateliers", spaces=[s1, s2, s3],
                        opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30),
                        by=programmer)
-    call_publish(call=call, by=programmer)
+    call_publish(call=call, on=today, by=programmer)
     return {"city": city, "building": building, "call": call, "programmer": programmer,
             "spaces": [s1, s2, s3], "designer": designer, "fashion": fashion,
             "stages": [idea, making, distribution], "today": today,
@@ -203,7 +203,7 @@ def test_a_round_with_another_programmers_call_is_not_found(client, world, appli
     space = SpaceFactory(building=elsewhere, code="X1")
     call = call_create(building=elsewhere, title="Elders", spaces=[space],
                        opens_on=world["today"], closes_on=world["today"] + timedelta(days=9))
-    call_publish(call=call)
+    call_publish(call=call, on=world["today"])
     round_ = round_run(calls=[world["call"], call], method=AllocationMethod.LOTTERY,
                        on=world["today"], start=world["start"], reply_by=world["reply_by"])
     logged_in(client, world["programmer"])
@@ -337,7 +337,7 @@ def test_a_city_wide_round_takes_several_calls_of_one_city(client, world, applic
     space = SpaceFactory(building=second, code="B1")
     call = call_create(building=second, title="Werkplaatsen", spaces=[space],
                        opens_on=world["today"], closes_on=world["today"] + timedelta(days=9))
-    call_publish(call=call)
+    call_publish(call=call, on=world["today"])
     both = apply(world, call=call)
     logged_in(client, world["programmer"])
     page = client.get(reverse("programmer-round-new")).content.decode()
@@ -359,7 +359,7 @@ def test_a_city_wide_round_over_two_cities_is_refused_beside_the_calls(client, w
     call = call_create(building=elsewhere, title="Elders", spaces=[SpaceFactory(
         building=elsewhere)], opens_on=world["today"],
         closes_on=world["today"] + timedelta(days=9))
-    call_publish(call=call)
+    call_publish(call=call, on=world["today"])
     logged_in(client, world["programmer"])
     response = client.post(reverse("programmer-round-new"),
                            form_data(world, calls=[world["call"].pk, call.pk]))

@@ -45,7 +45,7 @@ def place(db, today):
     call = call_create(building=building, title="Ateliers", spaces=spaces,
                        opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30),
                        by=programmer)
-    call_publish(call=call, by=programmer)
+    call_publish(call=call, on=today, by=programmer)
     return {"policy": policy, "programmer": programmer, "building": building, "spaces": spaces,
             "call": call}
 

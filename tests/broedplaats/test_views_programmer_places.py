@@ -163,12 +163,12 @@ def test_archiving_a_let_space_is_refused_and_a_free_one_is_archived(client, pla
 def test_archiving_a_space_with_an_open_offer_is_refused(client, place, today):
     call = call_create(building=place["building"], title="Open", spaces=[place["space"]],
                        opens_on=today, closes_on=today + timedelta(days=5))
-    call_publish(call=call)
+    call_publish(call=call, on=today)
     application = application_create(creative=CreativeFactory(), call=call, on=today)
     application_submit(application=application, on=today)
     screening_record(creative=application.creative, city=place["building"].city, on=today,
                      professional_practice=True, income_within_limit=True)
-    offer_make(application=application, space=place["space"], start=today,
+    offer_make(application=application, space=place["space"], start=today + timedelta(days=14),
                reply_by=today + timedelta(days=3), on=today)
     as_user(client, place["programmer"])
     response = client.post(reverse("programmer-space-archive", args=[place["space"].pk]),
@@ -366,7 +366,7 @@ def test_call_list_query_count_does_not_grow(client, place, today,
         call = call_create(building=place["building"], title=f"Call {n}", opens_on=today,
                            closes_on=today + timedelta(days=n), spaces=[place["space"]])
         if n % 2:
-            call_publish(call=call)
+            call_publish(call=call, on=today)
     with django_assert_max_num_queries(len(few)):
         response = client.get(url)
     assert len(response.context["calls"]) == 12
@@ -389,8 +389,8 @@ def test_space_photos_show_on_the_public_building_page(client, place):
 
 def test_call_pages_count_submitted_applicants_not_drafts(client, place, today):
     call = call_create(building=place["building"], title="Telling", opens_on=today,
-                       closes_on=today + timedelta(days=9))
-    call_publish(call=call)
+                       closes_on=today + timedelta(days=9), spaces=[place["space"]])
+    call_publish(call=call, on=today)
     application_create(creative=CreativeFactory(), call=call, on=today)  # a draft
     submitted = application_create(creative=CreativeFactory(), call=call, on=today)
     application_submit(application=submitted, on=today)

@@ -56,7 +56,7 @@ def setting(stages):
     ]
     call = call_create(building=building, title="Ateliers voor makers", spaces=spaces,
                        opens_on=today - timedelta(days=3), closes_on=today + timedelta(days=20))
-    call_publish(call=call)
+    call_publish(call=call, on=today)
     names = ["Anna de Klei", "Bram Draad", "Cas Stof", "Dewi Naald"]
     for name, at in zip(names, (idea, making, distribution, making), strict=True):
         creative = CreativeFactory(name=name, discipline=designer,

@@ -37,7 +37,7 @@ def demo(settings, tmp_path):
     space = SpaceFactory(building=building, code="A1")
     call = call_create(building=building, title="Ateliers voor makers", spaces=[space],
                        opens_on=today - timedelta(days=3), closes_on=today + timedelta(days=20))
-    call_publish(call=call)
+    call_publish(call=call, on=today)
     discipline = DisciplineFactory(name="Keramist", slug="keramist")
     png = tmp_path / "werk.png"
     png.write_bytes(image_bytes("PNG", size=(900, 600), color=(180, 90, 40)))
