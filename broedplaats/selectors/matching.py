@@ -72,7 +72,12 @@ from broedplaats.models import (
 )
 from broedplaats.roles import roles_of
 from broedplaats.selectors.allocation import calls_for_programmer
-from broedplaats.selectors.places import policy_in_force, running_on
+from broedplaats.selectors.places import (
+    buildings_run_by,
+    cities_watched_by,
+    policy_in_force,
+    running_on,
+)
 from chains.models import Chain, Creative, Stage, StageMove
 
 OFFERABLE = (ApplicationStatus.ELIGIBLE, ApplicationStatus.SHORTLISTED)
@@ -788,13 +793,13 @@ def may_edit_pathway(user, *, city: City, buildings: list[Building]) -> bool:
 def bureau_city_ids(user) -> set[int]:
     if not roles_of(user).city_bureau:
         return set()
-    return set(City.objects.filter(bureau_members=user).values_list("pk", flat=True))
+    return set(cities_watched_by(user).values_list("pk", flat=True))
 
 
 def programmed_ids(user) -> set[int]:
     if not roles_of(user).programmer:
         return set()
-    return set(Building.objects.filter(programmers=user).values_list("pk", flat=True))
+    return set(buildings_run_by(user).values_list("pk", flat=True))
 
 
 def editable_pathways(user) -> QuerySet[Pathway]:
