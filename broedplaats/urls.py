@@ -7,9 +7,9 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
-from broedplaats.forms_accounts import DeferredPasswordResetForm
 from broedplaats.views import bureau, finder, pathways
 from broedplaats.views import public as views
+from broedplaats.views.forms.accounts import DeferredPasswordResetForm
 
 urlpatterns = [
     path("", views.building_list, name="building-list"),
@@ -31,8 +31,8 @@ urlpatterns = [
     path("pathways/<int:pk>/edit/", pathways.pathway_edit, name="pathway-edit"),
     path("pathways/<int:pk>/archive/", pathways.pathway_archive_view, name="pathway-archive"),
     path("creatives/", include("chains.urls")),
-    path("", include("broedplaats.urls_creative")),  # /calls/ and /me/
-    path("programmer/", include("broedplaats.urls_programmer")),
+    path("", include("broedplaats.views.urls.creative")),  # /calls/ and /me/
+    path("programmer/", include("broedplaats.views.urls.programmer")),
     path("accounts/login/",
          auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -22,3 +22,21 @@ def _imported_modules(path: Path) -> set[str]:
 @pytest.mark.parametrize("path", sorted(CHAINS.rglob("*.py")), ids=lambda p: str(p.relative_to(CHAINS)))
 def test_chains_never_imports_broedplaats(path):
     assert not {m for m in _imported_modules(path) if m.split(".")[0] == "broedplaats"}
+
+
+BROEDPLAATS = Path(__file__).resolve().parent.parent / "broedplaats"
+PREFIXED = ("views_", "forms_", "urls_", "admin_")
+SUFFIXED = ("_views", "_serializers", "_forms", "_urls")
+
+
+def test_the_edge_has_no_prefixed_modules_side_by_side():
+    """Pages, forms, URL patterns, serializers and admin live in packages named by layer, with a
+    module per topic inside (CONVENTIONS.md, "Where new code goes"); a file named
+    `views_creative.py` or `allocation_serializers.py` beside them would start the old row again."""
+    offenders = [
+        str(path.relative_to(BROEDPLAATS))
+        for path in BROEDPLAATS.rglob("*.py")
+        if "migrations" not in path.parts
+        and (path.stem.startswith(PREFIXED) or path.stem.endswith(SUFFIXED))
+    ]
+    assert offenders == []

@@ -1,7 +1,7 @@
 """Every page × every role: who gets the page, who is refused (403), who is sent to log in,
 and whose object is not found (404, never revealing that it exists).
 
-The API has its own matrix (tests/broedplaats/test_api_allocation.py). A page added to the
+The API has its own matrix (tests/broedplaats/api/test_allocation.py). A page added to the
 URLconf without a row here fails `test_every_page_is_in_the_matrix`.
 """
 

@@ -24,9 +24,9 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from broedplaats.api import matching_serializers as io
-from broedplaats.api.allocation_serializers import OfferOutput
-from broedplaats.api.allocation_views import AllocationViewMixin, service_errors
+from broedplaats.api.allocation import AllocationViewMixin, service_errors
+from broedplaats.api.serializers import matching as io
+from broedplaats.api.serializers.allocation import OfferOutput
 from broedplaats.filters import DatedFilterSet, YesNoFilter
 from broedplaats.matching import Weights
 from broedplaats.models import (

@@ -9,7 +9,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from broedplaats.api.allocation_views import (
+from broedplaats.api.allocation import (
     MyApplicationViewSet,
     MyOfferViewSet,
     ProgrammerApplicationViewSet,
@@ -27,8 +27,8 @@ from broedplaats.api.matching import (
     PathwayViewSet,
     ProgrammerRoundViewSet,
 )
+from broedplaats.api.places import BuildingViewSet, SpaceViewSet
 from broedplaats.api.throughput import OpenDataFigureView, ThroughputFigureView
-from broedplaats.api.views import BuildingViewSet, SpaceViewSet
 from chains.api.views import ChainViewSet, DisciplineViewSet, StageViewSet
 
 app_name = "api"

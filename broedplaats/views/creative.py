@@ -16,8 +16,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from broedplaats import selectors
-from broedplaats.forms_creative import ApplicationForm
-from broedplaats.forms_matching import FIT_LABELS, METHOD_EXPLAINED, fit_explained
 from broedplaats.models import FIT_COMPONENTS, AllocationMethod
 from broedplaats.roles import require_role
 from broedplaats.selectors.matching import own_fits, own_round_entries, weights_for
@@ -29,6 +27,8 @@ from broedplaats.services import (
     offer_accept,
     offer_decline,
 )
+from broedplaats.views.forms.creative import ApplicationForm
+from broedplaats.views.forms.matching import FIT_LABELS, METHOD_EXPLAINED, fit_explained
 from chains.forms import add_service_messages, write_with_form
 from chains.models import Creative
 from chains.selectors import portfolio_of

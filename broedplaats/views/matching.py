@@ -22,15 +22,6 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from broedplaats import selectors
-from broedplaats.forms_matching import (
-    FIT_LABELS,
-    CommitteeScoresForm,
-    CriteriaForm,
-    RoundAdjustForm,
-    RoundForm,
-    WeightsForm,
-    score_name,
-)
 from broedplaats.matching import Weights
 from broedplaats.models import (
     FIT_COMPONENTS,
@@ -53,6 +44,15 @@ from broedplaats.services import (
     round_confirm,
     round_discard,
     round_run,
+)
+from broedplaats.views.forms.matching import (
+    FIT_LABELS,
+    CommitteeScoresForm,
+    CriteriaForm,
+    RoundAdjustForm,
+    RoundForm,
+    WeightsForm,
+    score_name,
 )
 from chains.forms import add_service_messages, write_with_form
 

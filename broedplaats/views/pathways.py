@@ -21,7 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from broedplaats.forms_pathways import MAX_STEPS, PathwayForm, step_formset
 from broedplaats.models import Building, City, Pathway, PathwayStep
 from broedplaats.roles import roles_of
 from broedplaats.selectors import throughput
@@ -31,6 +30,7 @@ from broedplaats.selectors.matching import (
     programmed_ids,
 )
 from broedplaats.services import pathway_archive, pathway_save
+from broedplaats.views.forms.pathways import MAX_STEPS, PathwayForm, step_formset
 from chains.forms import add_service_errors
 from chains.models import Chain
 from chains.selectors import stage_list

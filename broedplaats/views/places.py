@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from broedplaats import selectors
-from broedplaats.forms_places import CallForm, SpaceForm, SpacePhotoForm
 from broedplaats.models import ApplicationStatus, Building, Call, Space, SpacePhoto
 from broedplaats.roles import require_role
 from broedplaats.selectors.places import spaces_with_tenants
@@ -32,6 +31,7 @@ from broedplaats.services import (
     space_unarchive,
     space_update,
 )
+from broedplaats.views.forms.places import CallForm, SpaceForm, SpacePhotoForm
 from chains.forms import (
     add_service_errors,
     add_service_messages,

@@ -20,17 +20,6 @@ from django.views.decorators.http import require_POST
 
 from broedplaats import selectors
 from broedplaats.filters import ApplicantFilter
-from broedplaats.forms import (
-    ProgrammerNoteForm,
-    ProgrammerOfferForm,
-    ProgrammerScreeningForm,
-    ProgrammerSocialReturnForm,
-    ProgrammerStageMoveForm,
-    ProgrammerTenancyEndForm,
-    ProgrammerTenancyRenewForm,
-    ProgrammerTransitionForm,
-    programmer_transitions,
-)
 from broedplaats.models import Application, OfferStatus
 from broedplaats.roles import require_role
 from broedplaats.selectors import matching as matching_selectors
@@ -49,6 +38,17 @@ from broedplaats.services import (
     tenancy_stage_move,
 )
 from broedplaats.services.allocation import OFFERABLE, WAITING_FOR_SCREENING
+from broedplaats.views.forms.programmer import (
+    ProgrammerNoteForm,
+    ProgrammerOfferForm,
+    ProgrammerScreeningForm,
+    ProgrammerSocialReturnForm,
+    ProgrammerStageMoveForm,
+    ProgrammerTenancyEndForm,
+    ProgrammerTenancyRenewForm,
+    ProgrammerTransitionForm,
+    programmer_transitions,
+)
 from chains.forms import add_service_messages, write_with_form
 from chains.selectors import creative_history, discipline_list, portfolio_of, stage_list
 

@@ -13,7 +13,7 @@ from django.urls import reverse
 from broedplaats.models import Offer
 from broedplaats.roles import CREATIVE, PROGRAMMER
 from broedplaats.services import application_create, application_submit
-from tests.broedplaats import test_views_programmer as programmer_pages
+from tests.broedplaats.views import test_programmer as programmer_pages
 from tests.factories import BuildingFactory, CityFactory, TenancyFactory, UserFactory
 
 place = programmer_pages.place  # the fixture: a building with a programmer, spaces and a call

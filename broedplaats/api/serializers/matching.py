@@ -4,14 +4,14 @@ applicant's ranking of a call's spaces and their place in a round, and pathways.
 As in allocation: inputs check types and that referenced rows lie within the user's reach
 (their querysets come scoped from the view); every rule is the service's. Outputs only render
 what the view selected and prefetched. Statuses and methods go out as plain strings with
-their values in help_text (see `allocation_serializers.status_field`).
+their values in help_text (see `serializers.allocation.status_field`).
 """
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from broedplaats.api.allocation_serializers import status_field
+from broedplaats.api.serializers.allocation import status_field
 from broedplaats.models import (
     FIT_COMPONENTS,
     AllocationMethod,

@@ -379,7 +379,7 @@ def test_renewing_another_buildings_tenancy_is_not_found(client, place, other_pl
 def test_date_fields_render_iso_dates_for_the_browser_picker():
     from datetime import date
 
-    from broedplaats.forms import DateInput
+    from broedplaats.views.forms.programmer import DateInput
 
     with translation.override("nl"):
         html = DateInput().render("on", date(2026, 11, 24))

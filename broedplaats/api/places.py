@@ -13,7 +13,7 @@ from rest_framework import viewsets
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
-from broedplaats.api.serializers import (
+from broedplaats.api.serializers.places import (
     BuildingDetailSerializer,
     BuildingSerializer,
     SpaceSerializer,

@@ -4,7 +4,7 @@ scores, applicants' rankings of spaces, and pathways.
 
 Rounds, scores, rankings and pathways are written by their services (who and when are
 recorded there) and shown here read-only; fit weights are edited here through
-`fit_weights_set`, so the same rules hold. Imported by broedplaats/admin.py.
+`fit_weights_set`, so the same rules hold. Registered by broedplaats/admin/__init__.py.
 """
 
 from django import forms
@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from broedplaats.admin import ReadOnlyAdminMixin
+from broedplaats.admin.places import ReadOnlyAdminMixin
 from broedplaats.models import (
     FIT_COMPONENTS,
     AllocationRound,

@@ -1,4 +1,5 @@
-"""The admin of the place side. Saves go through the services' checks (see admin_forms)."""
+"""The admin of buildings, spaces, calls, applications, tenancies and policies. Saves go through
+the services' checks (see admin/forms.py)."""
 
 from decimal import Decimal
 
@@ -17,7 +18,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from broedplaats.admin_forms import (
+from broedplaats.admin.forms import (
     BuildingAdminForm,
     ParentInstanceFormSet,
     PolicyAdminForm,
@@ -25,7 +26,6 @@ from broedplaats.admin_forms import (
     TenancyAdminForm,
     TenancyInlineFormSet,
 )
-from broedplaats.forms import ProgrammerTenancyEndForm
 from broedplaats.models import (
     ApplicantNote,
     Application,
@@ -53,6 +53,7 @@ from broedplaats.services import (
     tenancy_save,
     throughput_refresh,
 )
+from broedplaats.views.forms.programmer import ProgrammerTenancyEndForm
 from chains.admin import ImageRowsInline, ProtectedFirstModelAdmin
 from chains.forms import add_service_errors
 from chains.selectors import stage_list
@@ -590,6 +591,3 @@ class ThroughputRefreshAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         self.message_user(request, gettext("Rebuilt %(n)s stage spells in %(s).1f s.")
                           % {"n": refresh.spells, "s": refresh.seconds}, messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:broedplaats_throughputrefresh_changelist"))
-
-# Matching (fit weights, rounds, committee scores, pathways) has its own module.
-from broedplaats import admin_matching  # noqa: E402, F401

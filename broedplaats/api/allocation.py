@@ -20,8 +20,8 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
-from broedplaats.api import allocation_serializers as io
-from broedplaats.api.views import DatedFilterBackend, DatedViewMixin
+from broedplaats.api.places import DatedFilterBackend, DatedViewMixin
+from broedplaats.api.serializers import allocation as io
 from broedplaats.filters import ApplicantFilter, DatedFilterSet, MyApplicationFilter
 from broedplaats.permissions import IsCreative, IsProgrammer
 from broedplaats.selectors import (

@@ -4,8 +4,8 @@ from django import forms
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from broedplaats.forms import RowsChoiceField
 from broedplaats.models import Facility
+from broedplaats.views.forms.programmer import RowsChoiceField
 from chains.models import Stage
 
 

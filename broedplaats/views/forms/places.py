@@ -4,8 +4,8 @@ only; broedplaats.services holds the rules (rent cap, spaces of the call's build
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from broedplaats.forms import DateInput, RowsChoiceField
 from broedplaats.models import AllocationMethod, Facility, Space, SpaceKind
+from broedplaats.views.forms.programmer import DateInput, RowsChoiceField
 from chains.models import Chain, Discipline, Stage
 
 

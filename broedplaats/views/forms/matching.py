@@ -9,7 +9,6 @@ from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
-from broedplaats.forms import DateInput
 from broedplaats.models import (
     COMMITTEE_MAX,
     FIT_COMPONENTS,
@@ -17,6 +16,7 @@ from broedplaats.models import (
     CommitteeCriterion,
     FitWeights,
 )
+from broedplaats.views.forms.programmer import DateInput
 
 # How each allocation method decides, in one plain sentence (the form's help and the public
 # call page say the same).
