@@ -13,6 +13,7 @@ from django.utils import timezone
 from broedplaats import selectors
 from broedplaats.filters import BuildingFilter
 from broedplaats.roles import home_url_name, require_role
+from broedplaats.selectors import overview
 from broedplaats.selectors.places import PagedByIds
 from chains.selectors import (
     creative_current_stage,
@@ -71,13 +72,24 @@ def home(request):
 
 @login_required
 def creative_home(request):
+    """A creative's overview: where they rent (and whether they may renew), their path along
+    the chain, and the applications and offers they wait on, in a fixed number of queries."""
     require_role(request.user, "creative")
+    today = timezone.localdate()
     creative = creatives_with_stage().filter(user=request.user).first()
     history = list(creative_history(creative=creative)) if creative else []
     context = {"creative": creative, "history": history,
                "latest": history[-1] if history else None}
     if creative:  # the finder, filled in from the profile: discipline and current stage
-        stage = creative_current_stage(creative=creative, on=timezone.localdate())
+        stage = creative_current_stage(creative=creative, on=today)
         context["finder_query"] = urlencode(
             {"discipline": creative.discipline.slug, **({"stage": stage.code} if stage else {})})
+        tenancies = overview.tenancies_ahead_of(creative=creative, on=today)
+        context.update(
+            renting=[tenancy for tenancy in tenancies if tenancy.running],
+            coming=[tenancy for tenancy in tenancies if not tenancy.running],
+            spells=overview.stage_spells(history, on=today),
+            applications=list(overview.open_applications_of(creative=creative)),
+            offers=list(overview.open_offers_of(creative=creative, on=today)),
+        )
     return render(request, "chains/home_creative.html", context)
