@@ -173,6 +173,7 @@ MATRIX = [
     ("programmer-offer-withdraw", ("offer",), "", "post", PROGRAMMER_WRITE),
     ("programmer-tenancies", ("building",), "", "get", PROGRAMMER_OBJECT),
     ("programmer-tenancy-detail", ("tenancy",), "", "get", PROGRAMMER_OBJECT),
+    ("programmer-tenancy-actions", ("tenancy",), "", "get", PROGRAMMER_OBJECT),
     ("programmer-tenancy-end", ("tenancy",), "", "post", PROGRAMMER_WRITE),
     ("programmer-tenancy-renew", ("tenancy",), "", "post", PROGRAMMER_WRITE),
     ("programmer-tenancy-cancel", ("tenancy",), "", "post", PROGRAMMER_WRITE),

@@ -1,11 +1,14 @@
 """Programmers' pages: the applicants table, an applicant's page with notes, screening,
-status moves and offers, and a building's tenancy timeline with ending a tenancy.
+status moves and offers, a building's tenancy timeline (a chart per period, paged by spaces)
+and a tenancy's actions page, where it is renewed, ended or cancelled.
 
 Thin: forms parse, services write, the scoping selectors read. An object outside the
 programmer's buildings is not in their querysets, so asking for it gives 404.
 """
 
-from collections import defaultdict
+import re
+from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -14,7 +17,9 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import F
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,6 +29,12 @@ from broedplaats.models import Application, OfferStatus
 from broedplaats.roles import require_role
 from broedplaats.selectors import matching as matching_selectors
 from broedplaats.selectors.places import tenancies_running_of
+from broedplaats.selectors.timeline import (
+    add_months,
+    period_of_months,
+    timeline_rows,
+    timeline_spaces,
+)
 from broedplaats.services import (
     applicant_note_add,
     application_transition,
@@ -280,106 +291,167 @@ def offer_withdraw_view(request, pk: int):
 
 # The end form's names for the service's keys (the stage move it records says `moved_on`).
 TENANCY_END_FIELDS = {"actual_end": "on", "moved_on": "on", "end_reason": "reason"}
+TIMELINE_MONTHS = 12  # a period of the timeline; the previous and next links move by one
+TIMELINE_MONTHS_BEFORE_TODAY = 3  # the default period shows a little of what went before
+SPACES_PER_PAGE = 24
+_MONTH_PARAM = re.compile(r"([0-9]{4})-([0-9]{2})")  # ASCII digits only
 
-def _render_timeline(request, building, status: int = 200, failed=None):
-    """Spaces of the building, each with its tenancies in order, each with the forms its state
-    allows (services.tenancy_actions): renew and end while running, end or cancel before its
-    start, none once past."""
-    today = timezone.localdate()
-    spaces = list(selectors.spaces_for_programmer(request.user).filter(building=building)
-                  .order_by("archived", "code"))
-    tenancies = selectors.tenancies_for_programmer(request.user).filter(
-        space__building=building).order_by("space__code", "start", "id")
-    stages = list(stage_list())
-    # The city's policies, read once: a renewal beyond the one in force on the start needs a
-    # reason, and the form says so beforehand.
-    policies = sorted(building.city.policies.all(), key=lambda policy: policy.valid_from)
-    by_space = defaultdict(list)
-    for tenancy in tenancies:
-        actions = tenancy_actions(tenancy, on=today)
-        tenancy.can_cancel = "cancel" in actions
-        if "end" in actions:
-            tenancy.end_form = (failed[1] if failed and failed[0] == tenancy.pk
-                                and isinstance(failed[1], ProgrammerTenancyEndForm)
-                                else ProgrammerTenancyEndForm(
-                                    prefix=f"end-{tenancy.pk}", stages=stages,
-                                    initial={"on": today if tenancy.start <= today
-                                             else tenancy.planned_end}))
-        if "renew" in actions:
-            tenancy.renew_form = (failed[1] if failed and failed[0] == tenancy.pk
-                                  and isinstance(failed[1], ProgrammerTenancyRenewForm)
-                                  else ProgrammerTenancyRenewForm(prefix=f"renew-{tenancy.pk}"))
-            policy = next((p for p in reversed(policies) if p.valid_from <= tenancy.start
-                           and (p.valid_to is None or p.valid_to >= tenancy.start)), None)
-            tenancy.renewals_used_up = (policy is not None
-                                        and tenancy.renewals >= policy.max_renewals)
-        tenancy.running = tenancy.start <= today < tenancy.end
-        by_space[tenancy.space_id].append(tenancy)
-    rows = [{"space": space, "tenancies": by_space.get(space.pk, [])} for space in spaces]
-    return render(request, "broedplaats/programmer/tenancy_timeline.html",
-                  {"building": building, "rows": rows, "today": today}, status=status)
+
+def _period_start(value: str | None, today: date) -> date:
+    """The first month of the period asked for as `?from=YYYY-MM`; anything else (or a year
+    more than a century away) gives the default: a few months before today's."""
+    default = add_months(today.replace(day=1), -TIMELINE_MONTHS_BEFORE_TODAY)
+    match = _MONTH_PARAM.fullmatch(value or "")
+    if not match:
+        return default
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12 or abs(year - today.year) > 100:
+        return default
+    return date(year, month, 1)
+
+
+def _timeline_params(data) -> dict[str, str]:
+    """The timeline's period and page from `data` (GET or POST), checked: the action page
+    keeps them so the user returns to the part of the timeline they left."""
+    params = {}
+    if _MONTH_PARAM.fullmatch(data.get("from", "")):
+        params["from"] = data["from"]
+    if re.fullmatch(r"[0-9]{1,6}", data.get("page", "")):
+        params["page"] = data["page"]
+    return params
+
+
+def _timeline_query(data) -> str:
+    return urlencode(_timeline_params(data))
+
+
+def _timeline_url(building, query: str) -> str:
+    url = reverse("programmer-tenancies", args=[building.slug])
+    return f"{url}?{query}" if query else url
 
 
 @login_required
 def tenancy_timeline(request, slug: str):
-    """Who rents which space of a building, from when until when."""
+    """Who rents which space of a building, as a chart of a year's months: the page's spaces
+    as rows, each tenancy a bar linking to what can still be done with it; below, the
+    current and coming tenancies of these spaces as a list."""
     require_role(request.user, "programmer")
     building = get_object_or_404(selectors.buildings_for_programmer(request.user), slug=slug)
-    return _render_timeline(request, building)
+    today = timezone.localdate()
+    period = period_of_months(_period_start(request.GET.get("from"), today), TIMELINE_MONTHS)
+    page = Paginator(timeline_spaces(building=building), SPACES_PER_PAGE).get_page(
+        request.GET.get("page"))
+    rows, still_open = timeline_rows(spaces=list(page.object_list), period=period, on=today)
+    for bar in [bar for row in rows for bar in row.bars] + still_open:
+        bar.actions = tenancy_actions(bar.tenancy, on=today)
+    months = period.months()
+    offsets = [period.offset(month) for month in months] + [100]
+    from_ = period.start.strftime("%Y-%m")
+    return render(request, "broedplaats/programmer/tenancy_timeline.html", {
+        "building": building, "today": today, "period": period, "rows": rows,
+        "still_open": [bar for bar in still_open if bar.actions],
+        "months": [{"first": month, "left": offsets[i], "width": offsets[i + 1] - offsets[i]}
+                   for i, month in enumerate(months)],
+        "last_day": period.end - timedelta(days=1),
+        "today_at": period.offset(today) if period.start <= today < period.end else None,
+        "previous": add_months(period.start, -TIMELINE_MONTHS).strftime("%Y-%m"),
+        "next": add_months(period.start, TIMELINE_MONTHS).strftime("%Y-%m"),
+        "is_default": period.start == _period_start(None, today),
+        "page": page, "query": urlencode({"from": from_}),
+        "back": urlencode({"from": from_, "page": page.number}),
+    })
+
+
+def _render_tenancy_actions(request, tenancy, status: int = 200, failed=None):
+    """One tenancy with the forms its state allows (services.tenancy_actions): renew and end
+    while it runs, end or cancel before its start, none once past. A refused form is shown
+    again with its errors, whatever the state now is."""
+    today = timezone.localdate()
+    actions = tenancy_actions(tenancy, on=today)
+    back = _timeline_params(request.POST if request.method == "POST" else request.GET)
+    context = {"tenancy": tenancy, "today": today, "actions": actions,
+               "last_day": tenancy.end - timedelta(days=1), "back_fields": back.items(),
+               "timeline_url": _timeline_url(tenancy.space.building, urlencode(back))}
+    if isinstance(failed, ProgrammerTenancyEndForm):
+        context["end_form"] = failed
+    elif "end" in actions:
+        context["end_form"] = ProgrammerTenancyEndForm(
+            prefix=f"end-{tenancy.pk}", stages=list(stage_list()),
+            initial={"on": today if tenancy.start <= today else tenancy.planned_end})
+    if isinstance(failed, ProgrammerTenancyRenewForm):
+        context["renew_form"] = failed
+    elif "renew" in actions:
+        context["renew_form"] = ProgrammerTenancyRenewForm(prefix=f"renew-{tenancy.pk}")
+    if "renew_form" in context:
+        # A renewal beyond the policy in force on the start needs a reason: say so beforehand.
+        policy = selectors.policy_in_force(city=tenancy.space.building.city, on=tenancy.start)
+        context["renewals_used_up"] = (policy is not None
+                                       and tenancy.renewals >= policy.max_renewals)
+    context["can_cancel"] = "cancel" in actions
+    return render(request, "broedplaats/programmer/tenancy_actions.html", context, status=status)
+
+
+@login_required
+def tenancy_actions_view(request, pk: int):
+    """What can still be done with one tenancy: the timeline's bars link here."""
+    return _render_tenancy_actions(request, _tenancy(request, pk))
 
 
 @login_required
 @require_POST
 def tenancy_end_view(request, pk: int):
     """End a running tenancy; outflow or next stage records the stage move in the same step."""
-    require_role(request.user, "programmer")
-    tenancy = get_object_or_404(selectors.tenancies_for_programmer(request.user), pk=pk)
-    building = tenancy.space.building
+    tenancy = _tenancy(request, pk)
     form = ProgrammerTenancyEndForm(request.POST, prefix=f"end-{tenancy.pk}",
                                     stages=list(stage_list()))
     if write_with_form(form, lambda data: tenancy_end(tenancy=tenancy, by=request.user,
                                                       **data), TENANCY_END_FIELDS):
         messages.success(request, _("The tenancy of %(creative)s is ended.")
                          % {"creative": tenancy.creative})
-        return redirect("programmer-tenancies", slug=building.slug)
-    return _render_timeline(request, building, status=400, failed=(tenancy.pk, form))
+        return redirect(_timeline_url(tenancy.space.building, _timeline_query(request.POST)))
+    # read again: the refused service may have touched the instance
+    return _render_tenancy_actions(request, _tenancy(request, pk), status=400, failed=form)
 
 
 @login_required
 @require_POST
 def tenancy_renew_view(request, pk: int):
     """Renew a tenancy: within policy, or beyond it with a recorded exception reason."""
-    require_role(request.user, "programmer")
-    tenancy = get_object_or_404(selectors.tenancies_for_programmer(request.user), pk=pk)
-    building = tenancy.space.building
+    tenancy = _tenancy(request, pk)
     form = ProgrammerTenancyRenewForm(request.POST, prefix=f"renew-{tenancy.pk}")
     if write_with_form(form, lambda data: tenancy_renew(
             tenancy=tenancy, on=timezone.localdate(), by=request.user, **data)):
         messages.success(request, _("The tenancy of %(creative)s now runs until %(date)s.")
                          % {"creative": tenancy.creative,
-                            "date": tenancy.planned_end.isoformat()})
-        return redirect("programmer-tenancies", slug=building.slug)
-    return _render_timeline(request, building, status=400, failed=(tenancy.pk, form))
+                            "date": date_format(tenancy.planned_end, "DATE_FORMAT")})
+        return redirect(_timeline_url(tenancy.space.building, _timeline_query(request.POST)))
+    return _render_tenancy_actions(request, _tenancy(request, pk), status=400, failed=form)
 
 
 @login_required
 @require_POST
 def tenancy_cancel_view(request, pk: int):
-    """Call off a tenancy before its start; a refusal (it started meanwhile) is a message."""
-    require_role(request.user, "programmer")
-    tenancy = get_object_or_404(selectors.tenancies_for_programmer(request.user), pk=pk)
+    """Call off a tenancy before its start; a refusal (it started meanwhile) is a message on
+    the page the user came from (the tenancy's page, its actions, or the timeline)."""
+    tenancy = _tenancy(request, pk)
     try:
         tenancy_cancel(tenancy=tenancy, on=timezone.localdate(), by=request.user,
                        reason=request.POST.get("reason", ""))
     except ValidationError as error:
         add_service_messages(request, error)
+        cancelled = False
     else:
         messages.success(request, _("The tenancy of %(creative)s is cancelled; %(space)s is "
                                     "free again.") % {"creative": tenancy.creative,
                                                       "space": tenancy.space})
+        cancelled = True
+    back = _timeline_query(request.POST)
     if request.POST.get("next") == "detail":
         return redirect("programmer-tenancy-detail", pk=tenancy.pk)
-    return redirect("programmer-tenancies", slug=tenancy.space.building.slug)
+    if request.POST.get("next") == "actions" and not cancelled:
+        url = reverse("programmer-tenancy-actions", args=[tenancy.pk])
+        return redirect(f"{url}?{back}" if back else url)
+    return redirect(_timeline_url(tenancy.space.building, back))
 
 
 # --- one tenancy: the tenant's stage moves and social return ---------------------------------

@@ -118,7 +118,7 @@ def test_screening_without_a_policy_shows_once_at_the_top_of_the_screening(clien
     assert_once_at_top(response, "has no policy for", "screening-form")
 
 
-# --- the tenancy timeline and a tenancy's page ---------------------------------------------------
+# --- a tenancy's actions (the timeline's bars lead there) and its page --------------------------
 
 def test_ending_for_the_next_stage_without_one_shows_once_beside_the_stage(client, tenancy,
                                                                           today):
@@ -186,6 +186,7 @@ def test_an_unsent_page_focuses_nothing(client, place, today, tenancy):
     application = submitted(place, today)
     for url in (reverse("programmer-applicant-detail", args=[application.pk]),
                 reverse("programmer-tenancies", args=[place["building"].slug]),
+                reverse("programmer-tenancy-actions", args=[tenancy.pk]),
                 reverse("programmer-tenancy-detail", args=[tenancy.pk])):
         html = client.get(url).content.decode()
         assert "autofocus" not in html

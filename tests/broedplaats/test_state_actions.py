@@ -300,16 +300,16 @@ def test_status_mails_say_what_happened(place, today, mailoutbox, settings,
     assert "declined" not in mail.body.lower()
 
 
-# --- 4. the tenancy timeline -----------------------------------------------------------------
+# --- 4. the tenancy timeline and a tenancy's actions --------------------------------------------
 
-def timeline(client, place):
+def actions_page(client, place, tenancy):
     client.force_login(place["programmer"])
-    response = client.get(reverse("programmer-tenancies", args=[place["building"].slug]))
+    response = client.get(reverse("programmer-tenancy-actions", args=[tenancy.pk]))
     assert response.status_code == 200
     return response.content.decode()
 
 
-def test_timeline_forms_follow_the_tenancy_state(client, place, today):
+def test_a_tenancys_actions_follow_its_state(client, place, today):
     space, other = place["spaces"]
     past = TenancyFactory(space=space, start=today - timedelta(days=800),
                           planned_end=today - timedelta(days=100))  # ran out, never ended
@@ -320,29 +320,40 @@ def test_timeline_forms_follow_the_tenancy_state(client, place, today):
                              planned_end=today + timedelta(days=300))
     future = TenancyFactory(space=space, start=today + timedelta(days=30),
                             planned_end=today + timedelta(days=400))
-    html = timeline(client, place)
     for tenancy in (past, ended):
+        html = actions_page(client, place, tenancy)
         for form in ("renew", "end", "cancel"):
             assert f'id="{form}-{tenancy.pk}"' not in html
+    html = actions_page(client, place, running)
     assert f'id="renew-{running.pk}"' in html and f'id="end-{running.pk}"' in html
     assert f'id="cancel-{running.pk}"' not in html
+    html = actions_page(client, place, future)
     assert f'id="renew-{future.pk}"' not in html
     assert f'id="end-{future.pk}"' in html and f'id="cancel-{future.pk}"' in html
+    # The timeline offers no form: it leads the current and coming tenancies to their actions,
+    # the others to their page.
+    timeline = client.get(reverse("programmer-tenancies", args=[place["building"].slug]))
+    html = timeline.content.decode()
+    assert "<form method=\"post\" action=\"/programmer/tenancies/" not in html
+    for tenancy in (running, future):
+        assert reverse("programmer-tenancy-actions", args=[tenancy.pk]) in html
+    for tenancy in (past, ended):
+        assert reverse("programmer-tenancy-actions", args=[tenancy.pk]) not in html
 
 
 def test_renewing_beyond_the_policy_says_a_reason_is_needed(client, place, today):
     running = TenancyFactory(space=place["spaces"][0], start=today - timedelta(days=30),
                              planned_end=today + timedelta(days=300),
                              renewals=place["policy"].max_renewals)
-    html = timeline(client, place)
+    html = actions_page(client, place, running)
     assert f'id="renew-{running.pk}"' in html
     assert "renewing again needs an exception reason" in html
 
 
 def test_renewals_left_need_no_reason(client, place, today):
-    TenancyFactory(space=place["spaces"][0], start=today - timedelta(days=30),
-                   planned_end=today + timedelta(days=300))
-    assert "renewing again needs an exception reason" not in timeline(client, place)
+    running = TenancyFactory(space=place["spaces"][0], start=today - timedelta(days=30),
+                             planned_end=today + timedelta(days=300))
+    assert "renewing again needs an exception reason" not in actions_page(client, place, running)
 
 
 # --- 5. cancelling a tenancy that has not started --------------------------------------------

@@ -20,6 +20,8 @@ urlpatterns = [
          name="programmer-tenancy-stage-move"),
     path("tenancies/<int:pk>/social-return/", views.tenancy_social_return_view,
          name="programmer-tenancy-social-return"),
+    path("tenancies/<int:pk>/actions/", views.tenancy_actions_view,
+         name="programmer-tenancy-actions"),
     path("tenancies/<int:pk>/end/", views.tenancy_end_view, name="programmer-tenancy-end"),
     path("tenancies/<int:pk>/renew/", views.tenancy_renew_view,
          name="programmer-tenancy-renew"),

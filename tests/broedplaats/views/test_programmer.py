@@ -7,6 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import date_format
 
 from broedplaats.models import ApplicantNote, ApplicationStatus, Offer, Tenancy
 from broedplaats.roles import CITY_BUREAU, CREATIVE, PROGRAMMER
@@ -303,30 +304,6 @@ def test_ending_for_next_stage_without_stage_shows_the_service_message(client, p
     assert tenancy.actual_end is None
 
 
-def test_tenancy_timeline_query_count_stays_constant(client, place, today,
-                                                     django_assert_max_num_queries):
-    def let(space, years_ago):
-        start = today - timedelta(days=365 * years_ago)
-        TenancyFactory(space=space, start=start, planned_end=start + timedelta(days=300))
-
-    for years_ago in (1, 2, 3):
-        let(place["spaces"][0], years_ago)
-    logged_in(client, place["programmer"])
-    url = reverse("programmer-tenancies", args=[place["building"].slug])
-    client.get(url)
-    # 12 for the table, 10 for the fit column (the page's wishes, spaces, chain focus and
-    # current tenants, weights, and the stage, chain and facility indices).
-    few = _count_queries(client, url, django_assert_max_num_queries, 22)
-    for _ in range(9):
-        space = SpaceFactory(building=place["building"])
-        for years_ago in (1, 2, 3):
-            let(space, years_ago)
-    TenancyFactory(space=place["spaces"][1], start=today - timedelta(days=10),
-                   planned_end=today + timedelta(days=300))
-    many = _count_queries(client, url, django_assert_max_num_queries, few)
-    assert many == few
-
-
 def test_ending_for_the_next_stage_records_the_move_to_that_stage(client, place, today, stages):
     tenancy = TenancyFactory(space=place["spaces"][0], start=today - timedelta(days=60),
                              planned_end=today + timedelta(days=300))
@@ -339,18 +316,36 @@ def test_ending_for_the_next_stage_records_the_move_to_that_stage(client, place,
     assert tenancy.creative.stage_moves.get().to_stage == stages[2]
 
 
-def test_renewing_from_the_timeline_extends_the_planned_end(client, place, today):
+def test_renewing_from_the_actions_page_extends_the_planned_end(client, place, today):
     tenancy = TenancyFactory(space=place["spaces"][0], start=today - timedelta(days=60),
                              planned_end=today + timedelta(days=300))
     logged_in(client, place["programmer"])
-    timeline = client.get(reverse("programmer-tenancies", args=[place["building"].slug]))
-    assert f'name="renew-{tenancy.pk}-planned_end"' in timeline.content.decode()
+    actions = client.get(reverse("programmer-tenancy-actions", args=[tenancy.pk]))
+    assert f'name="renew-{tenancy.pk}-planned_end"' in actions.content.decode()
     response = client.post(reverse("programmer-tenancy-renew", args=[tenancy.pk]), {
         f"renew-{tenancy.pk}-planned_end": (today + timedelta(days=600)).isoformat(),
+        "from": "2026-01", "page": "1",
     })
+    # back to the part of the timeline the user came from
     assert response.status_code == 302
+    assert response["Location"] == (reverse("programmer-tenancies", args=[place["building"].slug])
+                                    + "?from=2026-01&page=1")
     tenancy.refresh_from_db()
     assert (tenancy.planned_end, tenancy.renewals) == (today + timedelta(days=600), 1)
+
+
+def test_a_renewal_says_the_new_end_as_a_dutch_date(place, today):
+    tenancy = TenancyFactory(space=place["spaces"][0], start=today - timedelta(days=60),
+                             planned_end=today + timedelta(days=300))
+    client = Client(HTTP_ACCEPT_LANGUAGE="nl")
+    logged_in(client, place["programmer"])
+    new_end = today + timedelta(days=600)
+    response = client.post(reverse("programmer-tenancy-renew", args=[tenancy.pk]), {
+        f"renew-{tenancy.pk}-planned_end": new_end.isoformat()}, follow=True)
+    with translation.override("nl"):
+        dutch = date_format(new_end, "DATE_FORMAT")  # e.g. 1 maart 2027
+    assert dutch in [str(message) for message in response.context["messages"]][0]
+    assert new_end.isoformat() not in response.content.decode()
 
 
 def test_renewing_beyond_the_policy_shows_the_service_message(client, place, today):
