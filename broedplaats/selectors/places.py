@@ -13,8 +13,11 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Window,
 )
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThan
+from django.db.models.sql.where import WhereNode
 
 from broedplaats.models import (
     Building,
@@ -54,8 +57,16 @@ def running_on(on: date, prefix: str = "") -> Q:
 
 
 def tenancies_running(on: date) -> QuerySet[Tenancy]:
-    """Tenancies that hold their space on a date (end dates are exclusive)."""
-    return Tenancy.objects.filter(running_on(on))
+    """Tenancies that hold their space on a date (end dates are exclusive).
+
+    The same condition as `running_on`, written as `start <= on AND COALESCE(actual_end,
+    planned_end) > on`: in that form PostgreSQL reads the running tenancies from the index
+    `tenancy_running` alone (only those not yet ended, about one a space), so "free now" over
+    every space is one hashed anti-join, not a probe of each space's history
+    (docs/benchmarks.md, "The building list and the API lists at scale 100").
+    """
+    return Tenancy.objects.filter(GreaterThan(Coalesce("actual_end", "planned_end"), on),
+                                  start__lte=on)
 
 
 def tenancies_overlapping(*, space: Space, start: date, end: date) -> QuerySet[Tenancy]:
@@ -113,23 +124,39 @@ def building_list(*, on: date, include_archived: bool = False) -> QuerySet[Build
 
 
 class PagedByIds:
-    """A list queryset for a Paginator that cuts the page over ids first.
+    """A list queryset for a Paginator that reads the list once and only the page's rows in full.
 
-    The page's ids are a narrow subquery (the list's filters and order, ids only, LIMIT),
-    and only those rows are read in full with their annotations (counts, what is let).
-    Sorting thousands of ids is cheap; sorting them with every joined column and computing
-    every row's annotations first is not. Still one query for the page, one for the count.
+    `count()` is one narrow query over the list's filters and order: its total (`COUNT(*)
+    OVER ()`) and the ids of its first `ahead` rows, in order. A page among those is read by its
+    ids alone (`WHERE id IN (<the page's ids>)`): the filters are not evaluated again and the
+    annotations (counts, what is let) only for the rows shown; the rows keep the order of the
+    ids. A page further on cuts its ids in a subquery (the filters and order, `LIMIT`,
+    `OFFSET`). Either way one query for the count and one for the page, at any size.
     """
 
-    def __init__(self, queryset: QuerySet):
+    AHEAD = 200  # ids read with the count: the first pages of 24 (a page) or 50 (the API)
+
+    def __init__(self, queryset: QuerySet, *, ahead: int = AHEAD):
         self.queryset = queryset
+        self.ahead = ahead
+        self._total: int | None = None
+        self._ids: list = []
 
     @property
     def ordered(self) -> bool:
         return self.queryset.ordered
 
     def count(self) -> int:
-        return self.queryset.count()
+        if self._total is None:
+            query = self.queryset.query
+            if query.distinct or query.group_by is not None:  # a window would count otherwise
+                self._total = self.queryset.count()
+                return self._total
+            rows = list(self.queryset.annotate(paged_total=Window(Count("pk")))
+                        .values_list("pk", "paged_total")[:self.ahead])
+            self._ids = [pk for pk, _total in rows]
+            self._total = rows[0][1] if rows else 0
+        return self._total
 
     def __len__(self) -> int:
         return self.count()
@@ -137,7 +164,21 @@ class PagedByIds:
     def __getitem__(self, key):
         if not isinstance(key, slice):
             return self.queryset[key]
+        start, stop = key.start or 0, key.stop
+        read = self._total is not None and (self._total <= len(self._ids)
+                                            or (stop is not None and stop <= len(self._ids)))
+        if read and key.step is None:
+            return self._rows(self._ids[start:stop])
         return list(self.queryset.filter(pk__in=self.queryset.values("pk")[key]))
+
+    def _rows(self, ids: list) -> list:
+        """The rows of `ids` with the list's joins, annotations and prefetches, in that order."""
+        if not ids:
+            return []
+        rows = self.queryset.order_by()
+        rows.query.where = WhereNode()  # the ids already meet the list's filters
+        by_id = {row.pk: row for row in rows.filter(pk__in=ids)}
+        return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def buildings_public() -> QuerySet[Building]:
