@@ -5,7 +5,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from chains.models import Creative, CreativeKind
+from chains import limits
+from chains.models import Creative, CreativeKind, PortfolioImage
 from chains.selectors import discipline_list
 
 
@@ -56,6 +57,22 @@ def add_service_messages(request, error: ValidationError) -> None:
         messages.error(request, message)
 
 
+class TextareaField(forms.CharField):
+    """A free text of several lines, at most `max_length` characters (the textarea's maxlength).
+
+    A line break counts once, as the browser counts it against maxlength; it sends each as CR LF,
+    so line breaks become LF before the length is checked, and a text the browser let through
+    at the limit is not refused for its line breaks."""
+
+    def __init__(self, *, max_length: int, rows: int = 4, **kwargs):
+        kwargs.setdefault("widget", forms.Textarea(attrs={"rows": rows}))
+        super().__init__(max_length=max_length, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if value else value
+
+
 class DisciplineChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return f"{obj.display_name} ({obj.chain.display_name})"
@@ -80,7 +97,7 @@ class ProfileForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=Creative._meta.get_field("name").max_length)
     kind = forms.ChoiceField(label=_("Kind"), choices=CreativeKind.choices)
     discipline = DisciplineChoiceField(label=_("Discipline"), queryset=discipline_list())
-    bio = forms.CharField(label=_("Bio"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    bio = TextareaField(label=_("Bio"), required=False, max_length=limits.BIO, rows=5)
     website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
     kvk_number = forms.CharField(label=_("KvK number"), required=False, max_length=20,
                                  help_text=_("8 digits, if you are registered."))
@@ -102,5 +119,5 @@ class PortfolioUploadForm(forms.Form):
     )
     caption = forms.CharField(
         label=_("Caption"), required=False,
-        max_length=300,
+        max_length=PortfolioImage._meta.get_field("caption").max_length,
     )

@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from chains import limits
+
 kvk_validator = RegexValidator(
     r"^\d{8}$", _("A KvK number has exactly 8 digits."), code="invalid_kvk"
 )
@@ -47,7 +49,8 @@ class Stage(models.Model):
     """One of the ordered stages idea -> making -> distribution."""
 
     code = models.CharField(_("code"), max_length=20, choices=StageCode.choices, unique=True)
-    order = models.PositiveSmallIntegerField(_("order"), unique=True)
+    order = models.PositiveSmallIntegerField(_("order"), unique=True,
+                                             validators=limits.STAGE_ORDER.validators())
 
     class Meta:
         ordering = ["order"]
@@ -62,7 +65,8 @@ class Chain(LocalizedNameMixin):
     """A value chain such as fashion or games & digital."""
 
     slug = models.SlugField(_("slug"), unique=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True,
+                                   **limits.at_most(limits.CHAIN_DESCRIPTION))
 
     class Meta:
         ordering = ["name"]
@@ -78,7 +82,8 @@ class ChainStage(models.Model):
 
     chain = models.ForeignKey(Chain, on_delete=models.CASCADE, related_name="stage_notes")
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, related_name="chain_notes")
-    description = models.TextField(_("description"))
+    description = models.TextField(_("description"),
+                                   **limits.at_most(limits.CHAIN_STAGE_DESCRIPTION))
 
     class Meta:
         ordering = ["chain", "stage__order"]
@@ -136,7 +141,7 @@ class Creative(models.Model):
     email = models.EmailField(_("email"), blank=True)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     website = models.URLField(_("website"), blank=True)
-    bio = models.TextField(_("bio"), blank=True)
+    bio = models.TextField(_("bio"), blank=True, **limits.at_most(limits.BIO))
     archived = models.BooleanField(_("archived"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -184,7 +189,7 @@ class StageMove(models.Model):
         settings.CHAINS_PLACE_MODEL, on_delete=models.PROTECT, null=True, blank=True,
         related_name="stage_moves", verbose_name=_("building"),
     )
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, **limits.at_most(limits.STAGE_MOVE_NOTE))
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
         related_name="+", verbose_name=_("recorded by"),

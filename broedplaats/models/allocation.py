@@ -1,14 +1,12 @@
 """Allocation: open calls, applications with their status history, screening, offers and
 social return."""
 
-from decimal import Decimal
-
 from django.conf import settings
-from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from broedplaats import limits
 from broedplaats.models.places import Building, City, Facility, Policy, Space, Tenancy
 from chains.models import Chain, Creative, PortfolioImage, Stage
 
@@ -27,7 +25,7 @@ class Call(models.Model):
     building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="calls",
                                  verbose_name=_("building"))
     title = models.CharField(_("title"), max_length=200)
-    text = models.TextField(_("text"), blank=True)
+    text = models.TextField(_("text"), blank=True, **limits.at_most(limits.CALL_TEXT))
     spaces = models.ManyToManyField(Space, blank=True, related_name="calls",
                                     verbose_name=_("spaces offered"))
     chains = models.ManyToManyField(Chain, blank=True, related_name="calls",
@@ -120,13 +118,13 @@ class Application(models.Model):
                               default=ApplicationStatus.DRAFT)
     min_area_m2 = models.DecimalField(_("area from (m²)"), max_digits=7, decimal_places=2,
                                       null=True, blank=True,
-                                      validators=[MinValueValidator(Decimal("0"))])
+                                      validators=limits.WISHED_MIN_AREA_M2.validators())
     max_area_m2 = models.DecimalField(_("area up to (m²)"), max_digits=7, decimal_places=2,
                                       null=True, blank=True,
-                                      validators=[MinValueValidator(Decimal("0.01"))])
+                                      validators=limits.AREA_M2.validators())
     max_rent = models.DecimalField(_("monthly rent up to (€)"), max_digits=9, decimal_places=2,
                                    null=True, blank=True,
-                                   validators=[MinValueValidator(Decimal("0"))])
+                                   validators=limits.MONTHLY_RENT.validators())
     stage = models.ForeignKey(Stage, on_delete=models.PROTECT, null=True, blank=True,
                               related_name="+", verbose_name=_("stage"))
     facilities = models.ManyToManyField(Facility, blank=True, related_name="+",
@@ -135,7 +133,8 @@ class Application(models.Model):
         PortfolioImage, blank=True, related_name="+", verbose_name=_("portfolio selection"),
         help_text=_("The images of their portfolio the creative shows with this application."),
     )
-    motivation = models.TextField(_("motivation"), blank=True)
+    motivation = models.TextField(_("motivation"), blank=True,
+                                  **limits.at_most(limits.MOTIVATION))
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -183,7 +182,7 @@ class ApplicationEvent(models.Model):
     from_status = models.CharField(_("from"), max_length=20, choices=ApplicationStatus.choices,
                                    blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=ApplicationStatus.choices)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, **limits.at_most(limits.STATUS_NOTE))
     by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                            blank=True, related_name="+", verbose_name=_("by"))
     at = models.DateTimeField(_("at"), auto_now_add=True)
@@ -204,7 +203,7 @@ class ApplicantNote(models.Model):
                                     verbose_name=_("application"))
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                related_name="+", verbose_name=_("author"))
-    text = models.TextField(_("text"))
+    text = models.TextField(_("text"), **limits.at_most(limits.PRIVATE_NOTE))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
@@ -230,7 +229,8 @@ class Screening(models.Model):
         _("professional practice and output in the last year"))
     income_within_limit = models.BooleanField(_("taxable income at most the policy limit"))
     eligible = models.BooleanField(_("eligible"))
-    reasons = models.TextField(_("reasons"), blank=True)
+    reasons = models.TextField(_("reasons"), blank=True,
+                               **limits.at_most(limits.SCREENING_REASONS))
     decided_on = models.DateField(_("decided on"))
     valid_until = models.DateField(_("valid until"))
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
@@ -333,8 +333,9 @@ class SocialReturn(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=SocialReturnKind.choices)
     on = models.DateField(_("date"))
     hours = models.DecimalField(_("hours"), max_digits=6, decimal_places=2,
-                                validators=[MinValueValidator(Decimal("0.25"))])
-    description = models.TextField(_("description"), blank=True)
+                                validators=limits.SOCIAL_RETURN_HOURS.validators())
+    description = models.TextField(_("description"), blank=True,
+                                   **limits.at_most(limits.SOCIAL_RETURN_DESCRIPTION))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                     null=True, blank=True, related_name="+",
                                     verbose_name=_("recorded by"))

@@ -7,11 +7,12 @@ a round saw and decided, so that anyone can check it afterwards.
 """
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from broedplaats import limits
 from broedplaats.models.allocation import AllocationMethod, Application, Call
 from broedplaats.models.places import Building, City, Space
 from chains.models import Chain, Creative, Stage
@@ -23,7 +24,7 @@ FIT_COMPONENTS = ("stage", "chain", "completeness", "area", "rent", "facilities"
 def _points(verbose: str, default: int, help_text: str):
     return models.PositiveSmallIntegerField(
         verbose, default=default, help_text=help_text,
-        validators=[MinValueValidator(0), MaxValueValidator(100)])
+        validators=limits.FIT_POINTS.validators())
 
 
 class FitWeights(models.Model):
@@ -46,7 +47,7 @@ class FitWeights(models.Model):
     wait = _points(_("waiting time"), 5, _("Time waited since applying (fairness)."))
     wait_full_days = models.PositiveSmallIntegerField(
         _("full waiting points after (days)"), default=730,
-        validators=[MinValueValidator(30), MaxValueValidator(3650)])
+        validators=limits.WAIT_FULL_DAYS.validators())
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("updated by"))
@@ -139,7 +140,7 @@ class CommitteeCriterion(models.Model):
         return self.name
 
 
-COMMITTEE_MAX = 10
+COMMITTEE_MAX = limits.COMMITTEE_SCORE.high
 
 
 class CommitteeScore(models.Model):
@@ -153,7 +154,7 @@ class CommitteeScore(models.Model):
     member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT,
                                related_name="+", verbose_name=_("committee member"))
     score = models.PositiveSmallIntegerField(
-        _("score"), validators=[MinValueValidator(0), MaxValueValidator(COMMITTEE_MAX)])
+        _("score"), validators=limits.COMMITTEE_SCORE.validators())
     scored_at = models.DateTimeField(_("scored at"), auto_now=True)
 
     class Meta:
@@ -188,7 +189,7 @@ class AllocationRound(models.Model):
                              verbose_name=_("city"))
     calls = models.ManyToManyField(Call, related_name="rounds", verbose_name=_("open calls"))
     method = models.CharField(_("method"), max_length=20, choices=AllocationMethod.choices)
-    seed = models.BigIntegerField(_("lottery seed"), validators=[MinValueValidator(0)])
+    seed = models.BigIntegerField(_("lottery seed"), validators=limits.LOTTERY_SEED.validators())
     status = models.CharField(_("status"), max_length=20, choices=RoundStatus.choices,
                               default=RoundStatus.PROPOSED)
     start = models.DateField(_("tenancies start"))
@@ -298,10 +299,10 @@ class Pathway(models.Model):
     priority = models.CharField(_("priority"), max_length=10, choices=PathwayPriority.choices,
                                 default=PathwayPriority.BONUS)
     bonus_points = models.PositiveSmallIntegerField(
-        _("bonus points"), default=15, validators=[MinValueValidator(0), MaxValueValidator(50)])
+        _("bonus points"), default=15, validators=limits.PATHWAY_BONUS_POINTS.validators())
     priority_months = models.PositiveSmallIntegerField(
         _("priority lasts (months)"), default=12,
-        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        validators=limits.PATHWAY_PRIORITY_MONTHS.validators(),
         help_text=_("After leaving the previous step."))
     archived = models.BooleanField(_("archived"), default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,

@@ -4,13 +4,14 @@ from decimal import ROUND_UP, Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import DateRangeField, RangeOperators
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from broedplaats import limits
 from broedplaats.constraints import PostgresExclusionConstraint
 from chains.models import Chain, Creative, Stage
 
@@ -72,23 +73,28 @@ class Policy(models.Model):
                                 help_text=_("Last day the policy applies; empty means open-ended."))
     income_limit = models.DecimalField(
         _("income limit (€ per year)"), max_digits=10, decimal_places=2,
-        validators=[MinValueValidator(Decimal("0"))],
+        validators=limits.INCOME_LIMIT.validators(),
     )
-    standard_term_months = models.PositiveSmallIntegerField(_("standard term (months)"))
-    max_renewals = models.PositiveSmallIntegerField(_("maximum renewals"), default=0)
+    standard_term_months = models.PositiveSmallIntegerField(
+        _("standard term (months)"), validators=limits.STANDARD_TERM_MONTHS.validators())
+    max_renewals = models.PositiveSmallIntegerField(
+        _("maximum renewals"), default=0, validators=limits.MAX_RENEWALS.validators())
     screening_validity_months = models.PositiveSmallIntegerField(
-        _("screening valid for (months)"), default=12
+        _("screening valid for (months)"), default=12,
+        validators=limits.SCREENING_VALIDITY_MONTHS.validators(),
     )
     live_work_retest_years = models.PositiveSmallIntegerField(
-        _("live/work re-test after (years)"), default=5
+        _("live/work re-test after (years)"), default=5,
+        validators=limits.LIVE_WORK_RETEST_YEARS.validators(),
     )
     required_screened_share = models.DecimalField(
         _("required share of screened tenants (%)"), max_digits=5, decimal_places=2,
         default=Decimal("100"),
-        validators=[MinValueValidator(Decimal("0"))],
+        validators=limits.SCREENED_SHARE.validators(),
     )
     max_tenancies_per_creative = models.PositiveSmallIntegerField(
-        _("tenancies a creative may hold at once"), default=1
+        _("tenancies a creative may hold at once"), default=1,
+        validators=limits.TENANCIES_PER_CREATIVE.validators(),
     )
     source = models.CharField(_("source"), max_length=300, blank=True)
 
@@ -138,7 +144,7 @@ class PolicyRentCap(models.Model):
     space_kind = models.CharField(_("space kind"), max_length=20, choices=SpaceKind.choices)
     max_rent_per_m2_year = models.DecimalField(
         _("maximum rent (€ per m² per year)"), max_digits=8, decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.01"))],
+        validators=limits.RENT_CAP_PER_M2_YEAR.validators(),
     )
 
     class Meta:
@@ -179,13 +185,15 @@ class Building(models.Model):
                              verbose_name=_("city"))
     name = models.CharField(_("name"), max_length=200)
     slug = models.SlugField(_("slug"), unique=True, max_length=200)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True,
+                                   **limits.at_most(limits.BUILDING_DESCRIPTION))
     address = models.CharField(_("address"), max_length=200)
     postcode = models.CharField(_("postcode"), max_length=7, validators=[postcode_validator])
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6,
-                                   null=True, blank=True)
+                                   null=True, blank=True, validators=limits.LATITUDE.validators())
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6,
-                                    null=True, blank=True)
+                                    null=True, blank=True,
+                                    validators=limits.LONGITUDE.validators())
     operator_name = models.CharField(_("operator"), max_length=200)
     operator_kind = models.CharField(_("operator kind"), max_length=30,
                                      choices=OperatorKind.choices)
@@ -262,18 +270,20 @@ class Space(models.Model):
     code = models.CharField(_("code"), max_length=30)
     kind = models.CharField(_("kind"), max_length=20, choices=SpaceKind.choices)
     area_m2 = models.DecimalField(_("area (m²)"), max_digits=7, decimal_places=2,
-                                  validators=[MinValueValidator(Decimal("0.01"))])
+                                  validators=limits.AREA_M2.validators())
     monthly_rent = models.DecimalField(_("monthly rent (€)"), max_digits=9, decimal_places=2,
-                                       validators=[MinValueValidator(Decimal("0"))])
+                                       validators=limits.MONTHLY_RENT.validators())
     rent_exception_reason = models.TextField(
         _("rent cap exception"), blank=True,
         help_text=_("Why this space may be let above the city's rent cap."),
+        **limits.at_most(limits.EXCEPTION_REASON),
     )
     facilities = models.ManyToManyField(Facility, blank=True, related_name="spaces",
                                         verbose_name=_("facilities"))
     stages = models.ManyToManyField(Stage, blank=True, related_name="spaces",
                                     verbose_name=_("stages served"))
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(_("description"), blank=True,
+                                   **limits.at_most(limits.SPACE_DESCRIPTION))
     archived = models.BooleanField(_("archived"), default=False)
 
     class Meta:
@@ -363,11 +373,13 @@ class Tenancy(models.Model):
     planned_end = models.DateField(_("planned end"))
     actual_end = models.DateField(_("actual end"), null=True, blank=True)
     monthly_rent = models.DecimalField(_("monthly rent (€)"), max_digits=9, decimal_places=2,
-                                       validators=[MinValueValidator(Decimal("0"))])
+                                       validators=limits.MONTHLY_RENT.validators())
     end_reason = models.CharField(_("end reason"), max_length=30, choices=EndReason.choices,
                                   blank=True)
-    rent_exception_reason = models.TextField(_("rent cap exception"), blank=True)
-    term_exception_reason = models.TextField(_("term exception"), blank=True)
+    rent_exception_reason = models.TextField(_("rent cap exception"), blank=True,
+                                             **limits.at_most(limits.EXCEPTION_REASON))
+    term_exception_reason = models.TextField(_("term exception"), blank=True,
+                                             **limits.at_most(limits.TERM_EXCEPTIONS))
     renewals = models.PositiveSmallIntegerField(_("renewals"), default=0)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+",

@@ -145,7 +145,7 @@ def test_space_without_positive_area_is_refused(building, area):
     with pytest.raises(ValidationError) as error:
         space_create(on=ON, **space_fields(building, area_m2=area))
     assert error.value.message_dict == {
-        "area_m2": ["Ensure this value is greater than or equal to 0.01."]
+        "area_m2": ["Ensure this value is greater than or equal to 1."]
     }
     assert not Space.objects.exists()
 

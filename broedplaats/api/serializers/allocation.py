@@ -9,6 +9,7 @@ context as `on`.
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from broedplaats import limits
 from broedplaats.models import (
     AllocationMethod,
     ApplicantNote,
@@ -27,6 +28,7 @@ from broedplaats.models import (
     Tenancy,
 )
 from broedplaats.selectors import buildings_for_programmer, spaces_for_programmer
+from chains import limits as chain_limits
 from chains.api.serializers import StageCodeField
 from chains.models import Chain, Discipline, PortfolioImage, Stage, StageMove
 
@@ -195,16 +197,17 @@ class ApplicationCreateInput(ScopedInput):
     building = serializers.SlugRelatedField(slug_field="slug", queryset=Building.objects.all(),
                                             required=False, allow_null=True)
     min_area_m2 = serializers.DecimalField(max_digits=7, decimal_places=2, required=False,
-                                           allow_null=True)
+                                           allow_null=True, **limits.WISHED_MIN_AREA_M2.bounds)
     max_area_m2 = serializers.DecimalField(max_digits=7, decimal_places=2, required=False,
-                                           allow_null=True)
+                                           allow_null=True, **limits.AREA_M2.bounds)
     max_rent = serializers.DecimalField(max_digits=9, decimal_places=2, required=False,
-                                        allow_null=True)
+                                        allow_null=True, **limits.MONTHLY_RENT.bounds)
     stage = serializers.SlugRelatedField(slug_field="code", queryset=Stage.objects.all(),
                                          required=False, allow_null=True)
     facilities = serializers.SlugRelatedField(slug_field="code", queryset=Facility.objects.all(),
                                               many=True, required=False)
-    motivation = serializers.CharField(required=False, allow_blank=True)
+    motivation = serializers.CharField(required=False, allow_blank=True,
+                                       max_length=limits.MOTIVATION)
     portfolio_images = serializers.PrimaryKeyRelatedField(
         many=True, required=False, queryset=PortfolioImage.objects.none(),
         help_text=_("Ids of images of your own portfolio to show with the application."))
@@ -217,8 +220,8 @@ class ApplicationCreateInput(ScopedInput):
 
 class CallCreateInput(ScopedInput):
     building = serializers.SlugRelatedField(slug_field="slug", queryset=Building.objects.none())
-    title = serializers.CharField()
-    text = serializers.CharField(required=False, allow_blank=True)
+    title = serializers.CharField(max_length=Call._meta.get_field("title").max_length)
+    text = serializers.CharField(required=False, allow_blank=True, max_length=limits.CALL_TEXT)
     spaces = serializers.PrimaryKeyRelatedField(many=True, required=False,
                                                 queryset=Building.objects.none())
     chains = serializers.SlugRelatedField(slug_field="slug", queryset=Chain.objects.all(),
@@ -259,13 +262,14 @@ PROGRAMMER_TRANSITIONS = [
 
 class TransitionInput(serializers.Serializer):
     to = serializers.ChoiceField(choices=PROGRAMMER_TRANSITIONS)
-    note = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=limits.STATUS_NOTE)
 
 
 class ScreeningInput(serializers.Serializer):
     professional_practice = serializers.BooleanField()
     income_within_limit = serializers.BooleanField()
-    reasons = serializers.CharField(required=False, allow_blank=True)
+    reasons = serializers.CharField(required=False, allow_blank=True,
+                                    max_length=limits.SCREENING_REASONS)
 
 
 class OfferInput(ScopedInput):
@@ -279,7 +283,7 @@ class OfferInput(ScopedInput):
 
 
 class NoteInput(serializers.Serializer):
-    text = serializers.CharField()
+    text = serializers.CharField(max_length=limits.PRIVATE_NOTE)
 
 
 class TenancyEndInput(serializers.Serializer):
@@ -287,7 +291,8 @@ class TenancyEndInput(serializers.Serializer):
     reason = serializers.ChoiceField(choices=EndReason.choices)
     to_stage = StageCodeField(read_only=False, queryset=Stage.objects.all(), required=False,
                               allow_null=True)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="",
+                                 max_length=chain_limits.STAGE_MOVE_NOTE)
 
 
 class TenancyRenewInput(serializers.Serializer):
@@ -295,7 +300,7 @@ class TenancyRenewInput(serializers.Serializer):
         required=False, allow_null=True, default=None,
         help_text="Empty: one standard term of the policy from the current planned end.")
     exception_reason = serializers.CharField(
-        required=False, allow_blank=True, default="",
+        required=False, allow_blank=True, default="", max_length=limits.EXCEPTION_REASON,
         help_text="Needed beyond the policy's renewals or standard terms; stored with the "
                   "tenancy's term exception.")
 
@@ -317,11 +322,14 @@ class StageMoveInput(serializers.Serializer):
     to_stage = StageCodeField(read_only=False, queryset=Stage.objects.all(), required=False,
                               allow_null=True, default=None)
     to_market = serializers.BooleanField(required=False, default=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="",
+                                 max_length=chain_limits.STAGE_MOVE_NOTE)
 
 
 class SocialReturnInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=SocialReturnKind.choices)
     on = serializers.DateField()
-    hours = serializers.DecimalField(max_digits=6, decimal_places=2)
-    description = serializers.CharField(required=False, allow_blank=True)
+    hours = serializers.DecimalField(max_digits=6, decimal_places=2,
+                                     **limits.SOCIAL_RETURN_HOURS.bounds)
+    description = serializers.CharField(required=False, allow_blank=True,
+                                        max_length=limits.SOCIAL_RETURN_DESCRIPTION)

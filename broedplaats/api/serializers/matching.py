@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from broedplaats import limits
 from broedplaats.api.serializers.allocation import status_field
 from broedplaats.models import (
     FIT_COMPONENTS,
@@ -160,7 +161,7 @@ class RoundRunInput(serializers.Serializer):
     start = serializers.DateField(help_text=_("The day the tenancies start."))
     reply_by = serializers.DateField(help_text=_("The offers' reply deadline."))
     seed = serializers.IntegerField(
-        required=False, allow_null=True, default=None,
+        required=False, allow_null=True, default=None, **limits.LOTTERY_SEED.bounds,
         help_text=_("The lottery seed, to re-run an earlier draw; empty: a new one is drawn."))
 
     def __init__(self, *args, calls=None, **kwargs):
@@ -197,7 +198,9 @@ class CriteriaOutput(serializers.Serializer):
 
 class CriteriaInput(serializers.Serializer):
     criteria = serializers.ListField(
-        child=serializers.CharField(allow_blank=True, trim_whitespace=False),
+        child=serializers.CharField(
+            allow_blank=True, trim_whitespace=False,
+            max_length=CommitteeCriterion._meta.get_field("name").max_length),
         help_text=_("The criteria's names in order; those already scored must stay."))
 
 
@@ -217,7 +220,8 @@ class CommitteeScoreOutput(serializers.ModelSerializer):
 class CommitteeScoreInput(serializers.Serializer):
     criterion = serializers.PrimaryKeyRelatedField(queryset=CommitteeCriterion.objects.none())
     application = serializers.PrimaryKeyRelatedField(queryset=Application.objects.none())
-    score = serializers.IntegerField(help_text=_("0 to 10; scoring again replaces your score."))
+    score = serializers.IntegerField(**limits.COMMITTEE_SCORE.bounds,
+                                     help_text=_("0 to 10; scoring again replaces your score."))
 
     def __init__(self, *args, criteria=None, applications=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -267,14 +271,14 @@ class FitWeightsOutput(WeightValuesOutput):
 
 
 class FitWeightsInput(serializers.Serializer):
-    stage = serializers.IntegerField()
-    chain = serializers.IntegerField()
-    completeness = serializers.IntegerField()
-    area = serializers.IntegerField()
-    rent = serializers.IntegerField()
-    facilities = serializers.IntegerField()
-    wait = serializers.IntegerField()
-    wait_full_days = serializers.IntegerField(required=False,
+    stage = serializers.IntegerField(**limits.FIT_POINTS.bounds)
+    chain = serializers.IntegerField(**limits.FIT_POINTS.bounds)
+    completeness = serializers.IntegerField(**limits.FIT_POINTS.bounds)
+    area = serializers.IntegerField(**limits.FIT_POINTS.bounds)
+    rent = serializers.IntegerField(**limits.FIT_POINTS.bounds)
+    facilities = serializers.IntegerField(**limits.FIT_POINTS.bounds)
+    wait = serializers.IntegerField(**limits.FIT_POINTS.bounds)
+    wait_full_days = serializers.IntegerField(required=False, **limits.WAIT_FULL_DAYS.bounds,
                                               help_text=_("Left out: stays as it is."))
 
 
@@ -369,8 +373,11 @@ class PathwayStepInput(serializers.Serializer):
 class PathwayInput(serializers.Serializer):
     city = serializers.SlugRelatedField(slug_field="slug", queryset=City.objects.all())
     chain = serializers.SlugRelatedField(slug_field="slug", queryset=Chain.objects.all())
-    name = serializers.CharField(max_length=200)
+    name = serializers.CharField(max_length=Pathway._meta.get_field("name").max_length)
     priority = serializers.ChoiceField(choices=PathwayPriority.choices, required=False)
-    bonus_points = serializers.IntegerField(required=False, help_text=_("0 to 50."))
-    priority_months = serializers.IntegerField(required=False, help_text=_("1 to 60."))
+    bonus_points = serializers.IntegerField(required=False, **limits.PATHWAY_BONUS_POINTS.bounds,
+                                            help_text=_("0 to 50."))
+    priority_months = serializers.IntegerField(required=False,
+                                               **limits.PATHWAY_PRIORITY_MONTHS.bounds,
+                                               help_text=_("1 to 60."))
     steps = PathwayStepInput(many=True, help_text=_("The steps in order, at least two."))

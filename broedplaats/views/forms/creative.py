@@ -4,8 +4,10 @@ from django import forms
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from broedplaats import limits
 from broedplaats.models import Facility
 from broedplaats.views.forms.programmer import RowsChoiceField
+from chains.forms import TextareaField
 from chains.models import Stage
 
 
@@ -29,20 +31,21 @@ class ApplicationForm(forms.Form):
     """Wishes, motivation and portfolio selection of an application to a call or onto a
     candidate list. `images` are the applicant's own portfolio images to choose from."""
 
-    min_area_m2 = forms.DecimalField(label=_("Area from (m²)"), required=False, min_value=0,
+    min_area_m2 = forms.DecimalField(label=_("Area from (m²)"), required=False,
+                                     **limits.WISHED_MIN_AREA_M2.bounds,
                                      max_digits=7, decimal_places=2)
-    max_area_m2 = forms.DecimalField(label=_("Area up to (m²)"), required=False, min_value=0,
-                                     max_digits=7, decimal_places=2)
+    max_area_m2 = forms.DecimalField(label=_("Area up to (m²)"), required=False,
+                                     **limits.AREA_M2.bounds, max_digits=7, decimal_places=2)
     max_rent = forms.DecimalField(label=_("Monthly rent up to (€)"), required=False,
-                                  min_value=0, max_digits=9, decimal_places=2)
+                                  **limits.MONTHLY_RENT.bounds, max_digits=9, decimal_places=2)
     stage = forms.ModelChoiceField(label=_("Stage"), queryset=Stage.objects.all(),
                                    required=False)
     facilities = forms.ModelMultipleChoiceField(
         label=_("Facilities"), queryset=Facility.objects.order_by("code"), required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    motivation = forms.CharField(label=_("Motivation"), required=False,
-                                 widget=forms.Textarea(attrs={"rows": 6}))
+    motivation = TextareaField(label=_("Motivation"), required=False,
+                               max_length=limits.MOTIVATION, rows=6)
 
     def __init__(self, *args, images=(), **kwargs):
         super().__init__(*args, **kwargs)

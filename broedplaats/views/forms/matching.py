@@ -9,6 +9,7 @@ from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
+from broedplaats import limits
 from broedplaats.models import (
     COMMITTEE_MAX,
     FIT_COMPONENTS,
@@ -92,7 +93,7 @@ class RoundForm(forms.Form):
                                help_text=_("The offers' reply deadline, at the latest the "
                                            "start."))
     seed = forms.IntegerField(
-        label=_("Lottery seed"), required=False,
+        label=_("Lottery seed"), required=False, **limits.LOTTERY_SEED.bounds,
         help_text=_("Leave empty to draw a new one. Give the seed of an earlier round to "
                     "re-run its draw and check it."))
 
@@ -197,13 +198,13 @@ class WeightsForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name in FIT_COMPONENTS:
             self.fields[name] = forms.IntegerField(
-                label=FIT_LABELS[name], min_value=0, max_value=100,
+                label=FIT_LABELS[name], **limits.FIT_POINTS.bounds,
                 help_text=format_html("{} {}", fit_explained(name),
                                       _("City default: %(points)s.")
                                       % {"points": getattr(fallback, name)}),
-                widget=forms.NumberInput(attrs={"min": 0, "max": 100, "step": 1}))
+                widget=forms.NumberInput(attrs={"step": 1}))
         self.fields["wait_full_days"] = forms.IntegerField(
             label=capfirst(FitWeights._meta.get_field("wait_full_days").verbose_name),
-            min_value=30, max_value=3650,
+            **limits.WAIT_FULL_DAYS.bounds,
             help_text=_("City default: %(points)s.") % {"points": fallback.wait_full_days},
-            widget=forms.NumberInput(attrs={"min": 30, "max": 3650, "step": 1}))
+            widget=forms.NumberInput(attrs={"step": 1}))

@@ -9,6 +9,7 @@ twelve rows renders without a query per row.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from broedplaats import limits
 from broedplaats.models import Pathway, PathwayPriority
 
 
@@ -35,10 +36,10 @@ class PathwayForm(forms.Form):
     priority = forms.ChoiceField(label=_("Priority"), choices=PathwayPriority.choices,
                                  initial=PathwayPriority.BONUS)
     bonus_points = forms.IntegerField(
-        label=_("Bonus points"), min_value=0, max_value=50, initial=15,
+        label=_("Bonus points"), **limits.PATHWAY_BONUS_POINTS.bounds, initial=15,
         help_text=_("Added to the fit score (0–50); only for the bonus priority."))
     priority_months = forms.IntegerField(
-        label=_("Priority lasts (months)"), min_value=1, max_value=60, initial=12,
+        label=_("Priority lasts (months)"), **limits.PATHWAY_PRIORITY_MONTHS.bounds, initial=12,
         help_text=_("After leaving the previous step (1–60)."))
 
     def __init__(self, *args, cities, chains, **kwargs):

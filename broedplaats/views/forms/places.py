@@ -4,8 +4,10 @@ only; broedplaats.services holds the rules (rent cap, spaces of the call's build
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from broedplaats.models import AllocationMethod, Facility, Space, SpaceKind
+from broedplaats import limits
+from broedplaats.models import AllocationMethod, Call, Facility, Space, SpaceKind, SpacePhoto
 from broedplaats.views.forms.programmer import DateInput, RowsChoiceField
+from chains.forms import TextareaField
 from chains.models import Chain, Discipline, Stage
 
 
@@ -13,14 +15,15 @@ class SpaceForm(forms.Form):
     code = forms.CharField(label=_("Code"), max_length=Space._meta.get_field("code").max_length,
                            help_text=_("How the building names the space, e.g. A.1.04."))
     kind = forms.ChoiceField(label=_("Kind"), choices=SpaceKind.choices)
-    area_m2 = forms.DecimalField(label=_("Area (m²)"), max_digits=7, decimal_places=2)
-    monthly_rent = forms.DecimalField(label=_("Monthly rent (€)"), max_digits=9,
-                                      decimal_places=2)
-    rent_exception_reason = forms.CharField(
-        label=_("Rent cap exception"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Only when the rent is above the city's cap: why it may be."))
-    description = forms.CharField(label=_("Description"), required=False,
-                                  widget=forms.Textarea(attrs={"rows": 4}))
+    area_m2 = forms.DecimalField(label=_("Area (m²)"), **limits.AREA_M2.bounds, max_digits=7,
+                                 decimal_places=2)
+    monthly_rent = forms.DecimalField(label=_("Monthly rent (€)"), **limits.MONTHLY_RENT.bounds,
+                                      max_digits=9, decimal_places=2)
+    rent_exception_reason = TextareaField(
+        label=_("Rent cap exception"), required=False, max_length=limits.EXCEPTION_REASON,
+        rows=2, help_text=_("Only when the rent is above the city's cap: why it may be."))
+    description = TextareaField(label=_("Description"), required=False,
+                                max_length=limits.SPACE_DESCRIPTION)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -43,15 +46,15 @@ class SpacePhotoForm(forms.Form):
     image = forms.FileField(
         label=_("Photo"), help_text=_("JPEG, PNG or WebP, at most 15 MB."),
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}))
-    caption = forms.CharField(label=_("Caption"), required=False, max_length=300)
+    caption = forms.CharField(label=_("Caption"), required=False,
+                              max_length=SpacePhoto._meta.get_field("caption").max_length)
 
 
 class CallForm(forms.Form):
     """An open call of one of the programmer's buildings; `spaces` are that user's spaces."""
 
-    title = forms.CharField(label=_("Title"), max_length=200)
-    text = forms.CharField(label=_("Text"), required=False,
-                           widget=forms.Textarea(attrs={"rows": 6}))
+    title = forms.CharField(label=_("Title"), max_length=Call._meta.get_field("title").max_length)
+    text = TextareaField(label=_("Text"), required=False, max_length=limits.CALL_TEXT, rows=6)
     opens_on = forms.DateField(label=_("Opens on"), widget=DateInput)
     closes_on = forms.DateField(label=_("Closes on"), widget=DateInput)
     allocation_method = forms.ChoiceField(

@@ -3,12 +3,15 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from broedplaats import limits
 from broedplaats.models import (
     APPLICATION_TRANSITIONS,
     ApplicationStatus,
     EndReason,
     SocialReturnKind,
 )
+from chains import limits as chain_limits
+from chains.forms import TextareaField
 from chains.models import Stage
 
 # The moves a programmer makes by hand on the applicant page; offers and screening have their
@@ -51,7 +54,7 @@ class RowsChoiceField(forms.TypedMultipleChoiceField):
 
 
 class ProgrammerNoteForm(forms.Form):
-    text = forms.CharField(label=_("Private note"), widget=forms.Textarea(attrs={"rows": 3}))
+    text = TextareaField(label=_("Private note"), max_length=limits.PRIVATE_NOTE, rows=3)
 
 
 class ProgrammerScreeningForm(forms.Form):
@@ -59,8 +62,8 @@ class ProgrammerScreeningForm(forms.Form):
         label=_("Professional practice and output in the last year"), required=False)
     income_within_limit = forms.BooleanField(
         label=_("Taxable income at most the policy limit"), required=False)
-    reasons = forms.CharField(label=_("Reasons"), required=False,
-                              widget=forms.Textarea(attrs={"rows": 3}))
+    reasons = TextareaField(label=_("Reasons"), required=False,
+                            max_length=limits.SCREENING_REASONS, rows=3)
 
 
 def programmer_transitions(current: str) -> list[ApplicationStatus]:
@@ -79,7 +82,7 @@ class ProgrammerTransitionForm(forms.Form):
     to = forms.ChoiceField(
         label=_("New status"),
         choices=[(status.value, status.label) for status in PROGRAMMER_TRANSITIONS])
-    note = forms.CharField(label=_("Note"), required=False)
+    note = forms.CharField(label=_("Note"), required=False, max_length=limits.STATUS_NOTE)
 
     def __init__(self, *args, current: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -137,7 +140,8 @@ class ProgrammerTenancyEndForm(forms.Form):
     to_stage = forms.TypedChoiceField(label=_("Next stage"), required=False, coerce=int,
                                       empty_value=None,
                                       help_text=_("Only for “next stage”."))
-    note = forms.CharField(label=_("Note"), required=False)
+    note = forms.CharField(label=_("Note"), required=False,
+                           max_length=chain_limits.STAGE_MOVE_NOTE)
 
     def __init__(self, *args, stages: list[Stage], **kwargs):
         super().__init__(*args, **kwargs)
@@ -156,8 +160,8 @@ class ProgrammerTenancyRenewForm(forms.Form):
     planned_end = forms.DateField(
         label=_("New planned end"), widget=DateInput, required=False,
         help_text=_("Empty: one standard term from the current planned end."))
-    exception_reason = forms.CharField(
-        label=_("Exception reason"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
+    exception_reason = TextareaField(
+        label=_("Exception reason"), required=False, max_length=limits.EXCEPTION_REASON, rows=2,
         help_text=_("Only beyond the policy's renewals or term."))
 
 
@@ -169,7 +173,8 @@ class ProgrammerStageMoveForm(forms.Form):
 
     moved_on = forms.DateField(label=_("Date"), widget=DateInput)
     to = forms.ChoiceField(label=_("Moves to"))
-    note = forms.CharField(label=_("Note"), required=False)
+    note = forms.CharField(label=_("Note"), required=False,
+                           max_length=chain_limits.STAGE_MOVE_NOTE)
 
     def __init__(self, *args, stages: list[Stage], **kwargs):
         super().__init__(*args, **kwargs)
@@ -189,6 +194,7 @@ class ProgrammerStageMoveForm(forms.Form):
 class ProgrammerSocialReturnForm(forms.Form):
     kind = forms.ChoiceField(label=_("Activity"), choices=SocialReturnKind.choices)
     on = forms.DateField(label=_("Date"), widget=DateInput)
-    hours = forms.DecimalField(label=_("Hours"), max_digits=6, decimal_places=2, min_value=0)
-    description = forms.CharField(label=_("Description"), required=False,
-                                  widget=forms.Textarea(attrs={"rows": 2}))
+    hours = forms.DecimalField(label=_("Hours"), max_digits=6, decimal_places=2,
+                               **limits.SOCIAL_RETURN_HOURS.bounds)
+    description = TextareaField(label=_("Description"), required=False,
+                                max_length=limits.SOCIAL_RETURN_DESCRIPTION, rows=2)
