@@ -20,6 +20,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from broedplaats import limits
 from broedplaats.api.places import DatedFilterBackend, DatedViewMixin
 from broedplaats.api.serializers import allocation as io
 from broedplaats.filters import ApplicantFilter, DatedFilterSet, MyApplicationFilter
@@ -265,7 +266,8 @@ class ProgrammerApplicationViewSet(AllocationViewMixin, mixins.ListModelMixin,
 
 
 class OfferWithdrawInput(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="")
+    note = serializers.CharField(required=False, allow_blank=True, default="",
+                                 max_length=limits.STATUS_NOTE)
 
 
 class ProgrammerOfferViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet):
@@ -291,7 +293,8 @@ class ProgrammerOfferViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet)
 
 
 class TenancyCancelInput(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="",
+                                   max_length=limits.STATUS_NOTE)
 
 
 class ProgrammerTenancyViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet):
