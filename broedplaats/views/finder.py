@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from broedplaats import limits
 from broedplaats.models import City, Facility
 from broedplaats.selectors.finder import FinderWish, finder_page
 from chains.forms import DisciplineChoiceField
@@ -26,11 +27,12 @@ class FinderForm(forms.Form):
     stage = forms.ModelChoiceField(label=_("Stage"), queryset=stage_list(),
                                    to_field_name="code", empty_label=_("Choose…"))
     min_area = forms.DecimalField(label=_("Area from (m²)"), required=False, min_value=0,
-                                  max_digits=7, decimal_places=2)
+                                  max_value=limits.AREA_M2.high, max_digits=7, decimal_places=2)
     max_area = forms.DecimalField(label=_("Area up to (m²)"), required=False, min_value=0,
-                                  max_digits=7, decimal_places=2)
+                                  max_value=limits.AREA_M2.high, max_digits=7, decimal_places=2)
     max_rent = forms.DecimalField(label=_("Monthly rent up to (€)"), required=False,
-                                  min_value=0, max_digits=9, decimal_places=2,
+                                  min_value=0, max_value=limits.MONTHLY_RENT.high,
+                                  max_digits=9, decimal_places=2,
                                   error_messages={"min_value": _("A rent cannot be negative.")})
     facilities = forms.ModelMultipleChoiceField(
         label=_("Facilities"), queryset=Facility.objects.order_by("code"), required=False,
@@ -44,9 +46,10 @@ class FinderForm(forms.Form):
         for name in ("min_area", "max_area"):
             self.fields[name].error_messages["min_value"] = _("An area cannot be negative.")
         for name in ("min_area", "max_area", "max_rent"):
-            # No `min` for the browser: htmx would not send a form the browser finds invalid,
-            # leaving the old results beside a bad value; the server's error says why instead.
+            # No `min` or `max` for the browser: htmx would not send a form the browser finds
+            # invalid, leaving the old results beside a bad value; the server's error says why.
             self.fields[name].widget.attrs.pop("min", None)
+            self.fields[name].widget.attrs.pop("max", None)
             self.fields[name].widget.attrs.update(step="any", inputmode="decimal")
 
     def clean(self):
