@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from broedplaats import limits
 from broedplaats.models import (
     Application,
     ApplicationStatus,
@@ -140,12 +141,15 @@ class SpaceFilter(DatedFilterSet):
     free_now = YesNoFilter(method="filter_free_now", label=_("Free now"))
     min_area = django_filters.NumberFilter(
         field_name="area_m2", lookup_expr="gte", label=_("Area from (m²)"),
+        min_value=0, max_value=limits.AREA_M2.high,
     )
     max_area = django_filters.NumberFilter(
         field_name="area_m2", lookup_expr="lte", label=_("Area up to (m²)"),
+        min_value=0, max_value=limits.AREA_M2.high,
     )
     max_rent = django_filters.NumberFilter(
         field_name="monthly_rent", lookup_expr="lte", label=_("Monthly rent up to (€)"),
+        **limits.MONTHLY_RENT.bounds,
     )
 
     class Meta:
@@ -186,7 +190,7 @@ class ApplicantFilter(DatedFilterSet):
 
     # icontains escapes % and _, so a name with them is searched for literally.
     q = django_filters.CharFilter(
-        field_name="creative__name", lookup_expr="icontains", label=_("Name"),
+        field_name="creative__name", lookup_expr="icontains", label=_("Name"), max_length=200,
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     status = django_filters.ChoiceFilter(choices=ApplicationStatus.choices)
