@@ -30,6 +30,9 @@ from broedplaats.roles import require_role
 from broedplaats.selectors import matching as matching_selectors
 from broedplaats.selectors.places import tenancies_running_of
 from broedplaats.selectors.timeline import (
+    COMING,
+    CURRENT,
+    PAST,
     add_months,
     period_of_months,
     timeline_rows,
@@ -342,8 +345,11 @@ def tenancy_timeline(request, slug: str):
     page = Paginator(timeline_spaces(building=building), SPACES_PER_PAGE).get_page(
         request.GET.get("page"))
     rows, still_open = timeline_rows(spaces=list(page.object_list), period=period, on=today)
+    # The state in words as well as in colour (a bar's name, the list's badge).
+    state_labels = {PAST: _("past"), CURRENT: _("current"), COMING: _("coming")}
     for bar in [bar for row in rows for bar in row.bars] + still_open:
         bar.actions = tenancy_actions(bar.tenancy, on=today)
+        bar.state_label = state_labels[bar.state]
     months = period.months()
     offsets = [period.offset(month) for month in months] + [100]
     from_ = period.start.strftime("%Y-%m")

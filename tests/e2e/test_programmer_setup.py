@@ -83,6 +83,8 @@ def test_programmer_adds_a_space_opens_a_call_and_records_a_tenants_move(page, s
     # A tenant moves on to making, and gave a workshop.
     tenancy = setting["tenancy"]
     page.goto("/programmer/buildings/ndsm/tenancies/")
+    page.click(f"a.tl-bar[href^='/programmer/tenancies/{tenancy.pk}/actions/']")
+    page.wait_for_url(f"**/programmer/tenancies/{tenancy.pk}/actions/**")
     page.click(f"a[href='/programmer/tenancies/{tenancy.pk}/']")
     page.click("details:has(form[action$='/stage-move/']) summary")
     page.fill("input[name=moved_on]", today.isoformat())

@@ -100,16 +100,20 @@ def test_from_sign_up_to_outflow_to_the_market(page, demo):
     assert (tenancy.space, tenancy.start) == (demo["space"], start)
     log_out(page)
 
-    # The tenancy shows on the building's timeline; the programmer ends it with outflow.
+    # The tenancy shows on the building's timeline, coming; its bar leads to its actions,
+    # where the programmer ends it with outflow.
     log_in(page, "prog")
     page.goto(f"/programmer/buildings/{demo['building'].slug}/tenancies/")
-    assert page.locator("td", has_text="Anna de Klei").count() == 1
-    end_form = f"form[action$='/tenancies/{tenancy.pk}/end/']"
-    page.locator("details", has=page.locator(end_form)).locator("summary").click()
-    prefix = f"end-{tenancy.pk}"  # one end form per tenancy on the page
+    bar = page.locator("a.tl-bar.coming", has_text="Anna de Klei")
+    assert bar.count() == 1
+    bar.click()
+    page.wait_for_url(f"**/programmer/tenancies/{tenancy.pk}/actions/**")
+    end_form = f"form#end-{tenancy.pk}"
+    prefix = f"end-{tenancy.pk}"
     page.fill(f"{end_form} input[name={prefix}-on]", (start + timedelta(days=200)).isoformat())
     page.select_option(f"{end_form} select[name={prefix}-reason]", "outflow_to_market")
     page.click(f"{end_form} button[type=submit]")
+    page.wait_for_url(f"**/programmer/buildings/{demo['building'].slug}/tenancies/**")
     tenancy.refresh_from_db()
     assert tenancy.end_reason == "outflow_to_market"
     log_out(page)

@@ -34,10 +34,9 @@ def timeline_url(place, **params) -> str:
 
 
 def bars(html: str) -> dict[str, str]:
-    """The chart's bars: their accessible name (text content) by link."""
-    return {href: re.sub(r"<[^>]+>", "", text)
-            for href, text in re.findall(r'<a class="tl-bar[^"]*" style="[^"]*" href="([^"]*)">'
-                                         r"(.*?)</a>", unescape(html), re.S)}
+    """The chart's bars: their accessible name by link."""
+    return dict(re.findall(r'<a class="tl-bar[^"]*" style="[^"]*" href="([^"]*)" '
+                           r'aria-label="([^"]*)">', unescape(html)))
 
 
 def months_shown(html: str) -> str:
