@@ -79,7 +79,8 @@ class DisciplineChoiceField(forms.ModelChoiceField):
 
 
 class SignUpForm(forms.Form):
-    email = forms.EmailField(label=_("Email"))
+    email = forms.EmailField(label=_("Email"),
+                             max_length=Creative._meta.get_field("email").max_length)
     password = forms.CharField(
         label=_("Password"), strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -98,10 +99,12 @@ class ProfileForm(forms.Form):
     kind = forms.ChoiceField(label=_("Kind"), choices=CreativeKind.choices)
     discipline = DisciplineChoiceField(label=_("Discipline"), queryset=discipline_list())
     bio = TextareaField(label=_("Bio"), required=False, max_length=limits.BIO, rows=5)
-    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https")
+    website = forms.URLField(label=_("Website"), required=False, assume_scheme="https",
+                             max_length=Creative._meta.get_field("website").max_length)
     kvk_number = forms.CharField(label=_("KvK number"), required=False, max_length=20,
                                  help_text=_("8 digits, if you are registered."))
-    email = forms.EmailField(label=_("Contact email"), required=False)
+    email = forms.EmailField(label=_("Contact email"), required=False,
+                             max_length=Creative._meta.get_field("email").max_length)
     phone = forms.CharField(label=_("Phone"), required=False, max_length=30)
 
     @classmethod

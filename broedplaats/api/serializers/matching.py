@@ -157,7 +157,8 @@ class RoundRunInput(serializers.Serializer):
     calls = serializers.PrimaryKeyRelatedField(
         many=True, queryset=Call.objects.none(),
         help_text=_("Ids of published calls of your buildings, all in one city."))
-    method = MethodField(help_text=", ".join(AllocationMethod.values))
+    method = MethodField(help_text=", ".join(AllocationMethod.values),
+                         max_length=AllocationRound._meta.get_field("method").max_length)
     start = serializers.DateField(help_text=_("The day the tenancies start."))
     reply_by = serializers.DateField(help_text=_("The offers' reply deadline."))
     seed = serializers.IntegerField(
