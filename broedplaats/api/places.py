@@ -34,6 +34,7 @@ class DatedViewMixin:
     """For endpoints whose rows depend on the day: what is let, what is free."""
 
     filter_backends = [DatedFilterBackend, OrderingFilter]
+    ids_with_count = True  # see PagedByIds
 
     @cached_property
     def on(self) -> date:
@@ -41,7 +42,7 @@ class DatedViewMixin:
 
     def paginate_queryset(self, queryset):
         # Cut the page over ids first, then read only its rows with their annotations.
-        return super().paginate_queryset(PagedByIds(queryset))
+        return super().paginate_queryset(PagedByIds(queryset, ids_with_count=self.ids_with_count))
 
 
 class BuildingViewSet(DatedViewMixin, viewsets.ReadOnlyModelViewSet):
@@ -70,6 +71,7 @@ class SpaceViewSet(DatedViewMixin, viewsets.ReadOnlyModelViewSet):
 
     serializer_class = SpaceSerializer
     filterset_class = SpaceFilter
+    ids_with_count = False  # ordered by building name and code, which an index gives
     ordering_fields = ["code", "kind", "area_m2", "monthly_rent", "building__name"]
 
     def get_queryset(self):

@@ -17,6 +17,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThan
+from django.db.models.sql import Query
 from django.db.models.sql.where import WhereNode
 
 from broedplaats.models import (
@@ -123,21 +124,40 @@ def building_list(*, on: date, include_archived: bool = False) -> QuerySet[Build
     return qs
 
 
-class PagedByIds:
-    """A list queryset for a Paginator that reads the list once and only the page's rows in full.
+def _filters_over_related_rows(node) -> bool:
+    """Whether a query's WHERE (or a part of it) holds a subquery, as Exists filters do."""
+    if isinstance(node, (Subquery, Query)):  # Exists is a Subquery
+        return True
+    if isinstance(node, WhereNode):
+        parts = node.children
+    else:
+        parts = getattr(node, "get_source_expressions", list)()
+    return any(part is not None and _filters_over_related_rows(part) for part in parts)
 
-    `count()` is one narrow query over the list's filters and order: its total (`COUNT(*)
-    OVER ()`) and the ids of its first `ahead` rows, in order. A page among those is read by its
-    ids alone (`WHERE id IN (<the page's ids>)`): the filters are not evaluated again and the
-    annotations (counts, what is let) only for the rows shown; the rows keep the order of the
-    ids. A page further on cuts its ids in a subquery (the filters and order, `LIMIT`,
-    `OFFSET`). Either way one query for the count and one for the page, at any size.
+
+class PagedByIds:
+    """A list queryset for a Paginator that cuts the page over ids and reads only its rows in full.
+
+    The page's rows are read by their ids (`WHERE id IN ...`) without the list's filters, so
+    the annotations (counts, what is let) are computed for the rows shown only. The ids come
+    one of two ways, each one query for the count and one for the page at any size:
+
+    - With `ids_with_count` (the default), a list filtered over related rows (an Exists: free
+      now, a stage, a facility, a chain) reads its total and the ids of its first `ahead` rows
+      in one narrow query (`COUNT(*) OVER ()`, ids only, `LIMIT`): the filter is evaluated
+      once, not for the count and again for the page. A page among those ids is read by them.
+    - Otherwise, and for a page beyond the first `ahead` rows, `COUNT(*)` and a subquery that
+      cuts the page's ids (the filters and order, `LIMIT`, `OFFSET`). For a list whose order
+      an index gives (the spaces by building name and code) this is the cheaper way: the cut
+      stops after the page's rows, where a window reads every row, and PostgreSQL then even
+      probes every row along that index. Such a list passes `ids_with_count=False`.
     """
 
     AHEAD = 200  # ids read with the count: the first pages of 24 (a page) or 50 (the API)
 
-    def __init__(self, queryset: QuerySet, *, ahead: int = AHEAD):
+    def __init__(self, queryset: QuerySet, *, ids_with_count: bool = True, ahead: int = AHEAD):
         self.queryset = queryset
+        self.ids_with_count = ids_with_count
         self.ahead = ahead
         self._total: int | None = None
         self._ids: list = []
@@ -147,15 +167,18 @@ class PagedByIds:
         return self.queryset.ordered
 
     def count(self) -> int:
-        if self._total is None:
-            query = self.queryset.query
-            if query.distinct or query.group_by is not None:  # a window would count otherwise
-                self._total = self.queryset.count()
-                return self._total
-            rows = list(self.queryset.annotate(paged_total=Window(Count("pk")))
-                        .values_list("pk", "paged_total")[:self.ahead])
-            self._ids = [pk for pk, _total in rows]
-            self._total = rows[0][1] if rows else 0
+        if self._total is not None:
+            return self._total
+        query = self.queryset.query
+        window = (self.ids_with_count and _filters_over_related_rows(query.where)
+                  and not query.distinct and query.group_by is None)  # else it would miscount
+        if not window:
+            self._total = self.queryset.count()
+            return self._total
+        rows = list(self.queryset.annotate(paged_total=Window(Count("pk")))
+                    .values_list("pk", "paged_total")[:self.ahead])
+        self._ids = [pk for pk, _total in rows]
+        self._total = rows[0][1] if rows else 0
         return self._total
 
     def __len__(self) -> int:
@@ -164,21 +187,20 @@ class PagedByIds:
     def __getitem__(self, key):
         if not isinstance(key, slice):
             return self.queryset[key]
+        known = self._ids if self._total is not None and key.step is None else []
         start, stop = key.start or 0, key.stop
-        read = self._total is not None and (self._total <= len(self._ids)
-                                            or (stop is not None and stop <= len(self._ids)))
-        if read and key.step is None:
-            return self._rows(self._ids[start:stop])
-        return list(self.queryset.filter(pk__in=self.queryset.values("pk")[key]))
+        if known and (self._total <= len(known) or (stop is not None and stop <= len(known))):
+            ids = known[start:stop]
+            by_id = {row.pk: row for row in self._rows(ids).order_by()} if ids else {}
+            return [by_id[pk] for pk in ids if pk in by_id]
+        return list(self._rows(self.queryset.values("pk")[key]))
 
-    def _rows(self, ids: list) -> list:
-        """The rows of `ids` with the list's joins, annotations and prefetches, in that order."""
-        if not ids:
-            return []
-        rows = self.queryset.order_by()
-        rows.query.where = WhereNode()  # the ids already meet the list's filters
-        by_id = {row.pk: row for row in rows.filter(pk__in=ids)}
-        return [by_id[pk] for pk in ids if pk in by_id]
+    def _rows(self, ids) -> QuerySet:
+        """The rows of `ids` (a list or a subquery) with the list's joins, annotations,
+        prefetches and order; the ids already meet the list's filters."""
+        rows = self.queryset.all()
+        rows.query.where = WhereNode()
+        return rows.filter(pk__in=ids)
 
 
 def buildings_public() -> QuerySet[Building]:

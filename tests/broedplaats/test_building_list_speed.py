@@ -2,14 +2,18 @@
 (PagedByIds, subqueries per building): the same rows, order and numbers as counting every
 building before the cut, and a query count that does not grow with the rows."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from broedplaats.models import Building
 from broedplaats.selectors import space_is_free
 from broedplaats.views.public import BUILDINGS_PER_PAGE
 from tests.factories import (
@@ -148,3 +152,101 @@ def test_api_space_list_query_count_is_constant(django_assert_max_num_queries, c
     with django_assert_max_num_queries(4):
         response = APIClient().get(reverse("api:space-list"), {"free_now": "false"})
     assert response.status_code == 200
+
+
+# --- counts for the rows shown only, the filter evaluated once ------------------------------------
+
+BUILDING_IDS_IN = re.compile(r'"broedplaats_building"\."id" IN \(([\d, ]+)\)')
+COUNTS = re.compile(r'AS "free_count"')
+
+
+def _free_buildings(count: int) -> list:
+    """`count` buildings in one city, each with a free space and a let one."""
+    city = CityFactory(name="Zaandam", slug="zaandam")
+    buildings = []
+    for n in range(count):
+        building = BuildingFactory(city=city, name=f"Pand {n:03d}")
+        SpaceFactory(building=building)
+        _let_now(SpaceFactory(building=building))
+        buildings.append(building)
+    return buildings
+
+
+def _counted_ids(queries) -> list[list[int]]:
+    """Per query that computes the per-building counts: the building ids it is restricted to."""
+    counted = []
+    for query in queries:
+        if COUNTS.search(query["sql"]):
+            match = BUILDING_IDS_IN.search(query["sql"].rsplit(" WHERE ", 1)[-1])
+            assert match, f"counts for every building, not the page's: {query['sql']}"
+            counted.append([int(pk) for pk in match.group(1).split(",")])
+    return counted
+
+
+@pytest.mark.parametrize("count", [3, 60])
+def test_building_list_free_now_counts_only_the_rows_shown(client, count):
+    _free_buildings(count)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("building-list"), {"free_now": "true"},
+                              headers={"HX-Request": "true"})
+    shown = [building.pk for building in response.context["page"].object_list]
+    assert len(shown) == min(count, BUILDINGS_PER_PAGE)
+    assert response.context["page"].paginator.count == count
+    # One query computes the counts, for exactly the buildings shown, named by their ids.
+    assert _counted_ids(captured.captured_queries) == [shown]
+    # The free-now filter runs in one query only (the total with the page's ids), not again
+    # for the count or the page's rows: only that query reads tenancies outside its SELECT.
+    filtering = [query for query in captured.captured_queries
+                 if "broedplaats_tenancy" in query["sql"].split(" FROM ", 1)[-1].split(
+                     "AS \"free_count\"")[-1] and not COUNTS.search(query["sql"])]
+    assert len(filtering) == 1
+
+
+@pytest.mark.parametrize("count", [3, 60])
+def test_api_building_list_free_now_counts_only_the_rows_shown(count):
+    _free_buildings(count)
+    with CaptureQueriesContext(connection) as captured:
+        body = APIClient().get(reverse("api:building-list"), {"free_now": "true"}).json()
+    assert body["count"] == count
+    shown = [row["slug"] for row in body["results"]]
+    assert len(shown) == min(count, 50)
+    counted = _counted_ids(captured.captured_queries)
+    assert len(counted) == 1 and len(counted[0]) == len(shown)
+    assert sorted(Building.objects.filter(pk__in=counted[0]).values_list("slug", flat=True)) \
+        == sorted(shown)
+
+
+@pytest.mark.parametrize("count", [3, 60])
+def test_api_building_list_page_2_counts_only_its_rows(count):
+    _free_buildings(count)
+    with CaptureQueriesContext(connection) as captured:
+        response = APIClient().get(reverse("api:building-list"), {"free_now": "true", "page": 2})
+    if count <= 50:
+        assert response.status_code == 404
+        return
+    shown = [row["slug"] for row in response.json()["results"]]
+    assert len(shown) == count - 50
+    counted = _counted_ids(captured.captured_queries)
+    assert len(counted) == 1
+    assert sorted(Building.objects.filter(pk__in=counted[0]).values_list("slug", flat=True)) \
+        == sorted(shown)
+
+
+@pytest.mark.parametrize("count", [3, 60])
+def test_api_space_list_free_now_flags_only_the_rows_shown(count):
+    buildings = _free_buildings(count)
+    with CaptureQueriesContext(connection) as captured:
+        rows = APIClient().get(reverse("api:space-list"), {"free_now": "true"}).json()["results"]
+    today = timezone.localdate()
+    free = sorted((space for b in buildings for space in b.spaces.all()
+                   if space_is_free(space=space, on=today)),
+                  key=lambda space: (space.building.name, space.code))
+    assert [(row["id"], row["is_let"]) for row in rows] == [(space.pk, False)
+                                                             for space in free][:50]
+    # `is_let` is computed in the query that reads the page's rows, which is restricted to
+    # the page's ids (a subquery with LIMIT 50), not for every space.
+    let_flags = [query["sql"] for query in captured.captured_queries if 'AS "is_let"' in query["sql"]]
+    assert len(let_flags) == 1
+    cut = re.search(r'"broedplaats_space"\."id" IN \(SELECT .* LIMIT (\d+)\)', let_flags[0])
+    assert cut and int(cut.group(1)) == len(rows) == min(count, 50)
+    assert len(captured.captured_queries) == 4  # count, page, facilities, stages
