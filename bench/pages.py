@@ -1,26 +1,36 @@
-"""Benchmark: the public pages and the API lists at scale 100 against scale 1, on PostgreSQL.
+"""Benchmark: the public pages, the role pages and the API lists at scale 100 against scale 1, on PostgreSQL.
 
-Two databases, measured in the same run: `--small-url` (by default a throwaway database
-seeded here with `seed_demo --scale 1`, dropped at the end) and `--large-url` (by default
-`helper_d_scale`, which holds `seed_demo --scale 100`; only read). Each page is fetched with
-Django's test Client, anonymous, over one persistent connection (so the figures are the page's
-own work, not connecting): once to warm up, then `--repeat` times in each of `--rounds`
-rounds that take turns between the databases (a worker process per database and round), and
-the median counts. The queries of one request are counted; they must be equal at both scales.
-The rows each page shows are printed beside them (scale 1 has 12 buildings: less than a page).
+Two databases on one server, measured in the same run: `bench_pages_1` (`seed_demo --scale 1`)
+and `bench_pages_100` (`seed_demo --scale 100`), both `--today 2026-11-24`. The first run
+creates, migrates, seeds and analyses them (about 8 minutes, nearly all scale 100); later runs
+reuse them: a database is reused when its comment names the same seeding and no migration is
+missing from it (one that is missing is applied in place, the rows stay; if that fails, or with
+`--reseed`, it is seeded again). `--small-url` and `--large-url` name other databases to read
+as they are.
 
-Then, on the large database only, `/api/buildings/` and `/api/spaces/` are timed three ways:
-a fresh connection per request (`CONN_MAX_AGE=0`, Django's default), a persistent one
-(`CONN_MAX_AGE=60`), and a persistent one with PostgreSQL's JIT switched back on (`SET jit=on`;
-the app's connections run with `jit=off`, see broedplaats/settings.py).
+Each page is fetched with Django's test Client over one persistent connection, anonymous or
+logged in (`force_login`) as the demo's creative, programmer or city bureau, which exist at
+every scale (the programmer runs the same three buildings of unit 0 at both). Once to warm up,
+then `--repeat` times in each of `--rounds` rounds that take turns between the databases (a
+worker process per database and round); the median counts. Beside the wall-clock time each
+request's CPU time is measured: the worker's own (`time.process_time`) plus its PostgreSQL
+backend's (`/proc/<pid>/schedstat`, when the server runs on this machine). On a machine other
+jobs keep busy the CPU time varies far less than the wall clock. The queries of one request
+are counted; they must be equal at both scales. The rows each page shows are printed beside
+them (scale 1 has 12 buildings: less than a page).
 
-    .venv/bin/python bench/pages.py [--small-url postgres://...] [--large-url postgres://...]
+Then, on the large database only, the building list and `/api/spaces/` are timed three ways:
+a fresh connection per request (`CONN_MAX_AGE=0`), a persistent one (`CONN_MAX_AGE=60`), and a
+persistent one with PostgreSQL's JIT switched back on (`SET jit=on`; the app's connections run
+with `jit=off`, see broedplaats/settings.py).
+
+    .venv/bin/python bench/pages.py [--server postgres://postgres@127.0.0.1:5432] [--reseed]
+                                    [--small-url URL --large-url URL] [--pages a,b,...]
                                     [--repeat 7] [--rounds 2] [--today 2026-11-24]
 
-Role pages (programmer, creative, bureau homes) are not measured yet.
-
-Last line: `pages: worst_scale_ratio=<x> worst_page=<name>`: the largest median time at scale
-100 over the same page's at scale 1. Target: every page within 1.5x, the same query count.
+Last line: `pages: worst_scale_ratio=<x> worst_page=<name>`: the largest median wall-clock time
+at scale 100 over the same page's at scale 1. Target: every page within 1.5x, the same query
+count; the exit status is 1 when a query count differs.
 """
 
 import argparse
@@ -34,21 +44,37 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
-LARGE_URL = "postgres://postgres@127.0.0.1:5432/helper_d_scale"
+SERVER = "postgres://postgres@127.0.0.1:5432"
+SMALL, LARGE = "bench_pages_1", "bench_pages_100"
 SCALE_TARGET = 1.5
-# name, path, htmx; "{building}" is the first building of the list that has spaces.
+CREATIVE, PROGRAMMER, BUREAU = "demo-creative", "demo-programmer", "demo-bureau"
+# name, path, htmx, user. Placeholders: {building} the first public building with spaces,
+# {programmed} the programmer's building with the most spaces, {call} the programmer's call
+# with the most applications, {discipline} the demo creative's discipline.
 PAGES = [
-    ("building-list", "/", False),
-    ("building-list-free-now-htmx", "/?free_now=true", True),
-    ("building-list-page-2", "/?page=2", False),
-    ("building-detail", "/buildings/{building}/", False),
-    ("call-list", "/calls/", False),
-    ("api-buildings", "/api/buildings/", False),
-    ("api-buildings-free-now", "/api/buildings/?free_now=true", False),
-    ("api-spaces", "/api/spaces/", False),
-    ("api-spaces-free-now", "/api/spaces/?free_now=true", False),
+    ("building-list", "/", False, None),
+    ("building-list-free-now-htmx", "/?free_now=true", True, None),
+    ("building-list-page-2", "/?page=2", False, None),
+    ("building-detail", "/buildings/{building}/", False, None),
+    ("call-list", "/calls/", False, None),
+    ("finder", "/finder/?discipline={discipline}&stage=making", False, None),
+    ("creative-home", "/home/creative/", False, CREATIVE),
+    ("creative-applications", "/me/applications/", False, CREATIVE),
+    ("programmer-home", "/home/programmer/", False, PROGRAMMER),
+    ("programmer-applicants", "/programmer/applicants/", False, PROGRAMMER),
+    ("programmer-applicants-call", "/programmer/applicants/?call={call}", False, PROGRAMMER),
+    ("programmer-spaces", "/programmer/buildings/{programmed}/spaces/", False, PROGRAMMER),
+    ("programmer-timeline", "/programmer/buildings/{programmed}/tenancies/", False, PROGRAMMER),
+    ("programmer-calls", "/programmer/calls/", False, PROGRAMMER),
+    ("bureau-home", "/home/bureau/", False, BUREAU),
+    ("api-buildings", "/api/buildings/", False, None),
+    ("api-buildings-free-now", "/api/buildings/?free_now=true", False, None),
+    ("api-spaces", "/api/spaces/", False, None),
+    ("api-spaces-free-now", "/api/spaces/?free_now=true", False, None),
 ]
-CONNECTION_PAGES = ["api-buildings", "api-spaces"]
+CONNECTION_PAGES = ["building-list", "api-spaces"]
+# Lists cut into pages (24 rows, the API 50): scale 1 has fewer rows than a page.
+LIST_PAGES = [name for name, *_rest in PAGES if name.startswith(("building-list", "api-"))]
 
 
 # --- the worker: one database, one process -------------------------------------------------------
@@ -67,29 +93,82 @@ def setup_django(database_url: str) -> None:
     settings.DEBUG = False
 
 
-def worker(database_url: str, repeat: int, connections_too: bool) -> dict:
-    setup_django(database_url)
-    from django.db import connection
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+def placeholders() -> dict[str, str]:
+    from django.db.models import Count
 
-    from broedplaats.models import Building
+    from broedplaats.models import Building, Call
+    from chains.models import Creative
 
     building = (Building.objects.filter(archived=False, spaces__archived=False)
                 .order_by("city__name", "name").values_list("slug", flat=True).first())
-    client = Client()
+    programmed = (Building.objects.filter(programmers__username=PROGRAMMER, archived=False)
+                  .annotate(n=Count("spaces")).order_by("-n", "slug")
+                  .values_list("slug", flat=True).first())
+    call = (Call.objects.filter(building__programmers__username=PROGRAMMER)
+            .annotate(n=Count("applications")).order_by("-n", "building__slug", "title")
+            .values_list("pk", flat=True).first())
+    discipline = (Creative.objects.filter(user__username=CREATIVE)
+                  .values_list("discipline__slug", flat=True).first())
+    return {"building": building, "programmed": programmed, "call": call,
+            "discipline": discipline}
 
+
+class BackendClock:
+    """CPU time of this connection's PostgreSQL backend, in ms, when it runs on this machine."""
+
+    def __init__(self, connection):
+        self.connection = connection
+
+    def __call__(self) -> float | None:
+        raw = self.connection.connection
+        if raw is None:
+            return None
+        try:
+            with open(f"/proc/{raw.info.backend_pid}/schedstat") as stat:
+                return int(stat.read().split()[0]) / 1e6
+        except OSError:
+            return None
+
+
+def worker(database_url: str, repeat: int, connections_too: bool, only: list[str],
+           same_rows: dict[str, int]) -> dict:
+    setup_django(database_url)
+    from django.contrib.auth import get_user_model
+    from django.db import close_old_connections, connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from rest_framework.pagination import PageNumberPagination
+
+    from broedplaats.views import public
+
+    pages = [page for page in PAGES if not only or page[0] in only]
+    values = placeholders()
+    clients = {None: Client()}
+    for username in {user for *_page, user in pages if user}:
+        clients[username] = Client()
+        clients[username].force_login(get_user_model().objects.get(username=username))
+    backend = BackendClock(connection)
+    page_sizes = public.BUILDINGS_PER_PAGE, PageNumberPagination.page_size
     last = {}
 
-    def fetch(path: str, htmx: bool) -> float:
+    def fetch(path: str, htmx: bool, user: str | None) -> tuple[float, float | None]:
         headers = {"HX-Request": "true"} if htmx else {}
-        start = time.perf_counter()
-        response = client.get(path, headers=headers)
+        before_backend = backend()
+        before_cpu, start = time.process_time(), time.perf_counter()
+        # As a server does at the start and end of a request (the test Client does not): drop
+        # a connection past CONN_MAX_AGE, and health-check a kept one on its first query.
+        close_old_connections()
+        response = clients[user].get(path, headers=headers)
+        close_old_connections()
         elapsed = (time.perf_counter() - start) * 1000
+        cpu = (time.process_time() - before_cpu) * 1000
+        after_backend = backend()
         if response.status_code != 200:
-            raise SystemExit(f"{path}: status {response.status_code}")
+            raise SystemExit(f"{path} as {user or 'anonymous'}: status {response.status_code}")
         last["response"] = response
-        return elapsed
+        if before_backend is None or after_backend is None:
+            return elapsed, None
+        return elapsed, cpu + after_backend - before_backend
 
     def rows_shown(response) -> int:
         """Rows on the page: an API list's results, a page's table rows (less the header)."""
@@ -97,96 +176,175 @@ def worker(database_url: str, repeat: int, connections_too: bool) -> dict:
             return len(response.json().get("results", []))
         return max(response.content.decode().count("<tr") - 1, 0)
 
-    def measure(pages, max_age: int, jit: bool | None = None) -> tuple[dict, dict]:
-        connection.close()
-        connection.settings_dict["CONN_MAX_AGE"] = max_age
-        times, queries = {}, {}
-        rows.clear()
-        for name, path, htmx in pages:
-            path = path.format(building=building)
-            if jit is not None:
-                fetch(path, htmx)  # opens the persistent connection
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SET jit = {'on' if jit else 'off'}")
-            fetch(path, htmx)
-            times[name] = [fetch(path, htmx) for _ in range(repeat)]
+    def page_size(rows: int | None) -> None:
+        """Lists cut to `rows` a page (None: their own page sizes)."""
+        public.BUILDINGS_PER_PAGE = rows or page_sizes[0]
+        PageNumberPagination.page_size = rows or page_sizes[1]
+
+    def measure(pages, rows_a_page: dict[str, int] | None = None) -> dict:
+        connection.settings_dict["CONN_MAX_AGE"] = 60
+        times, cpus, queries, rows = {}, {}, {}, {}
+        for name, path, htmx, user in pages:
+            path = path.format(**values)
+            page_size((rows_a_page or {}).get(name))
+            fetch(path, htmx, user)  # warms up (and opens the persistent connection)
+            measured = [fetch(path, htmx, user) for _ in range(repeat)]
+            times[name] = [wall for wall, _cpu in measured]
+            cpus[name] = [cpu for _wall, cpu in measured if cpu is not None]
             with CaptureQueriesContext(connection) as captured:
-                fetch(path, htmx)
+                fetch(path, htmx, user)
             queries[name] = len(captured.captured_queries)
             rows[name] = rows_shown(last["response"])
-        connection.close()
-        return times, queries
+        page_size(None)
+        return {"times": times, "cpu": cpus, "queries": queries, "rows": rows}
 
-    rows = {}
-    times, queries = measure(PAGES, max_age=60)
-    result = {"times": times, "queries": queries, "rows": dict(rows)}
+    def connections(pages) -> dict[str, dict[str, list[float]]]:
+        """Each page a connection per request, a kept one, and a kept one with JIT, taking turns
+        request by request (the connections are opened and set outside the timing)."""
+        variants = {"fresh": {}, "persistent": {}, "jit": {}}
+        for name, path, htmx, user in pages:
+            path = path.format(**values)
+            for _ in range(repeat):
+                for variant, times in variants.items():
+                    connection.close()
+                    connection.settings_dict["CONN_MAX_AGE"] = 0 if variant == "fresh" else 60
+                    if variant != "fresh":
+                        connection.ensure_connection()
+                        with connection.cursor() as cursor:
+                            cursor.execute(f"SET jit = {'on' if variant == 'jit' else 'off'}")
+                    times.setdefault(name, []).append(fetch(path, htmx, user)[0])
+        connection.close()
+        return variants
+
+    result = measure(pages)
+    if same_rows:
+        result["same_rows"] = measure([page for page in pages if page[0] in same_rows], same_rows)
     if connections_too:
-        pages = [page for page in PAGES if page[0] in CONNECTION_PAGES]
-        result["fresh"] = measure(pages, max_age=0)[0]
-        result["persistent"] = measure(pages, max_age=60, jit=False)[0]
-        result["jit"] = measure(pages, max_age=60, jit=True)[0]
+        result.update(connections([page for page in PAGES if page[0] in CONNECTION_PAGES]))
+    for client in clients.values():
+        client.logout()  # deletes the session row
     return result
+
+
+def schema_state(database_url: str) -> dict:
+    """Migrations on disk missing from the database, and ones it has that are not on disk."""
+    setup_django(database_url)
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+
+    loader = MigrationLoader(connection)
+    on_disk, applied = set(loader.disk_migrations), set(loader.applied_migrations)
+    return {"missing": len(on_disk - applied), "unknown": len(applied - on_disk)}
 
 
 # --- the parent ----------------------------------------------------------------------------------
 
-def psql(server_url: str, sql: str) -> None:
-    subprocess.run(["psql", server_url, "-q", "-c", sql], check=True, capture_output=True)
+def psql(server_url: str, sql: str) -> str:
+    result = subprocess.run(["psql", server_url, "-qAt", "-c", sql], check=True,
+                            capture_output=True, text=True)
+    return result.stdout.strip()
 
 
-def seeded_database(large_url: str, today: str) -> tuple[str, str]:
-    """Create, migrate and seed a throwaway scale-1 database beside `large_url`; return its URL
-    and the maintenance URL to drop it from."""
-    parts = urlsplit(large_url)
-    name = f"bench_pages_{os.getpid()}"
-    maintenance = urlunsplit(parts._replace(path="/postgres"))
-    url = urlunsplit(parts._replace(path=f"/{name}"))
-    psql(maintenance, f"CREATE DATABASE {name}")
-    env = {**os.environ, "DATABASE_URL": url}
-    start = time.perf_counter()
-    for args in (["migrate", "--no-input", "-v0"],
-                 ["seed_demo", "--scale", "1", "--today", today, "--quiet"]):
-        result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env,
-                                capture_output=True, text=True)
-        if result.returncode:
-            sys.stderr.write(result.stdout + result.stderr)
-            psql(maintenance, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-            raise SystemExit(f"manage.py {' '.join(args)} failed")
-    print(f"seeded {name}: seed_demo --scale 1 --today {today} in "
-          f"{time.perf_counter() - start:.1f} s", flush=True)
-    return url, maintenance
-
-
-def run_worker(database_url: str, repeat: int, connections_too: bool) -> dict:
-    args = [sys.executable, __file__, "--worker", database_url, "--repeat", str(repeat)]
-    if connections_too:
-        args.append("--connections")
-    result = subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
+def run_self(*args: str) -> dict:
+    result = subprocess.run([sys.executable, __file__, *args], cwd=ROOT, capture_output=True,
+                            text=True)
     if result.returncode:
         sys.stderr.write(result.stdout + result.stderr)
-        raise SystemExit("worker failed")
+        raise SystemExit(f"bench/pages.py {args[0]} failed")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def merge(runs: list[dict], key: str) -> dict[str, float]:
-    """The median per page over all timed requests of all rounds."""
-    pages = runs[0][key]
-    return {name: statistics.median([t for run in runs for t in run[key][name]])
-            for name in pages}
+def manage(url: str, *args: str) -> bool:
+    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, capture_output=True,
+                            text=True, env={**os.environ, "DATABASE_URL": url})
+    if result.returncode:
+        sys.stderr.write(result.stdout[-2000:] + result.stderr[-2000:])
+    return result.returncode == 0
 
 
-def compare(small_url: str, large_url: str, repeat: int, rounds: int) -> int:
-    small_runs, large_runs = [], []
+def seeded(server: str, name: str, scale: int, today: str, reseed: bool) -> str:
+    """The URL of database `name` on `server`, seeded with the demo at `scale` on `today`
+    and migrated to the migrations on disk: reused when it already is, else (re)built."""
+    maintenance = urlunsplit(urlsplit(server)._replace(path="/postgres"))
+    url = urlunsplit(urlsplit(server)._replace(path=f"/{name}"))
+    marker = f"seed_demo --scale {scale} --today {today}"
+    comment = psql(maintenance, "SELECT coalesce(shobj_description(oid, 'pg_database'), '') "
+                                f"FROM pg_database WHERE datname = '{name}'")
+    if comment == marker and not reseed:
+        state = run_self("--schema", url)
+        if not state["missing"] and not state["unknown"]:
+            print(f"reusing {name} ({marker})", flush=True)
+            return url
+        if not state["unknown"] and manage(url, "migrate", "--no-input", "-v0"):
+            print(f"reusing {name} ({marker}), {state['missing']} migration(s) applied in "
+                  "place", flush=True)
+            return url
+    start = time.perf_counter()
+    psql(maintenance, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+    psql(maintenance, f"CREATE DATABASE {name}")
+    for args in (["migrate", "--no-input", "-v0"],
+                 ["seed_demo", "--scale", str(scale), "--today", today, "--quiet"]):
+        if not manage(url, *args):
+            psql(maintenance, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            raise SystemExit(f"manage.py {' '.join(args)} failed on {name}")
+    # Fresh statistics and visibility map, as autovacuum would leave them on a live server.
+    psql(url, "VACUUM ANALYZE")
+    psql(maintenance, f"COMMENT ON DATABASE {name} IS '{marker}'")
+    print(f"seeded {name}: {marker} in {time.perf_counter() - start:.0f} s", flush=True)
+    return url
+
+
+def run_worker(database_url: str, repeat: int, connections_too: bool, only: list[str],
+               same_rows: dict[str, int] | None = None) -> dict:
+    args = ["--worker", database_url, "--repeat", str(repeat)]
+    if connections_too:
+        args.append("--connections")
+    if only:
+        args += ["--pages", ",".join(only)]
+    if same_rows:
+        args += ["--same-rows", ",".join(f"{name}={rows}" for name, rows in same_rows.items())]
+    return run_self(*args)
+
+
+def merge(runs: list[dict], *keys: str) -> dict[str, float | None]:
+    """The median per page over all measured requests of all rounds (`keys`: where in a run)."""
+    def part(run):
+        for key in keys:
+            run = run[key]
+        return run
+
+    merged = {}
+    for name in part(runs[0]):
+        values = [value for run in runs for value in part(run)[name]]
+        merged[name] = statistics.median(values) if values else None
+    return merged
+
+
+def cpu_columns(small: float | None, large: float | None) -> str:
+    if not small or not large:
+        return f"{'-':>7} {'-':>7} {'-':>6}"
+    return f"{small:>5.1f}ms {large:>5.1f}ms {large / small:>5.2f}x"
+
+
+def compare(small_url: str, large_url: str, repeat: int, rounds: int, only: list[str]) -> int:
+    connections_too = not only or any(name in only for name in CONNECTION_PAGES)
+    small_runs, large_runs, same_rows = [], [], {}
     for round_ in range(rounds):
-        small_runs.append(run_worker(small_url, repeat, connections_too=False))
-        large_runs.append(run_worker(large_url, repeat, connections_too=round_ == rounds - 1))
+        small_runs.append(run_worker(small_url, repeat, False, only))
+        if not same_rows:
+            same_rows = {name: rows for name, rows in small_runs[0]["rows"].items()
+                         if name in LIST_PAGES and rows}
+        large_runs.append(run_worker(large_url, repeat, connections_too and round_ == rounds - 1,
+                                     only, same_rows))
     small, large = merge(small_runs, "times"), merge(large_runs, "times")
+    small_cpu, large_cpu = merge(small_runs, "cpu"), merge(large_runs, "cpu")
     small_q, large_q = small_runs[-1]["queries"], large_runs[-1]["queries"]
     small_r, large_r = small_runs[-1]["rows"], large_runs[-1]["rows"]
-    print(f"\n{'page':<30} {'scale 1':>9} {'scale 100':>10} {'ratio':>6} {'queries':>8} "
-          f"{'rows':>8}")
+    header = (f"{'page':<28} {'scale 1':>8} {'scale 100':>9} {'ratio':>6}   {'cpu 1':>7} "
+              f"{'cpu 100':>7} {'ratio':>6}  {'queries':>7} {'rows':>8}")
+    print(f"\n{header}")
     worst, worst_page, status = 0.0, "", 0
-    for name, _path, _htmx in PAGES:
+    for name in small:
         ratio = large[name] / small[name]
         flags = []
         if ratio > SCALE_TARGET:
@@ -194,46 +352,66 @@ def compare(small_url: str, large_url: str, repeat: int, rounds: int) -> int:
         if small_q[name] != large_q[name]:
             flags.append("QUERIES DIFFER")
             status = 1
-        print(f"{name:<30} {small[name]:>7.1f}ms {large[name]:>8.1f}ms {ratio:>5.2f}x "
-              f"{small_q[name]:>4}/{large_q[name]:<3} {small_r[name]:>4}/{large_r[name]:<3} "
+        print(f"{name:<28} {small[name]:>6.1f}ms {large[name]:>7.1f}ms {ratio:>5.2f}x   "
+              f"{cpu_columns(small_cpu[name], large_cpu[name])}  "
+              f"{small_q[name]:>3}/{large_q[name]:<3} {small_r[name]:>4}/{large_r[name]:<3} "
               f"{' '.join(flags)}")
         if ratio > worst:
             worst, worst_page = ratio, name
+    differ = [name for name in same_rows if large_r.get(name) != small_r[name]]
+    if differ:
+        cut, cut_cpu = merge(large_runs, "same_rows", "times"), merge(large_runs, "same_rows", "cpu")
+        cut_q, cut_r = large_runs[-1]["same_rows"]["queries"], large_runs[-1]["same_rows"]["rows"]
+        print("\nThe lists that show more rows at scale 100, cut there to the rows scale 1 shows:")
+        print(header)
+        for name in differ:
+            print(f"{name:<28} {small[name]:>6.1f}ms {cut[name]:>7.1f}ms "
+                  f"{cut[name] / small[name]:>5.2f}x   {cpu_columns(small_cpu[name], cut_cpu[name])}"
+                  f"  {small_q[name]:>3}/{cut_q[name]:<3} {small_r[name]:>4}/{cut_r[name]:<3}")
     last = large_runs[-1]
-    fresh, persistent, jit = (merge([last], key) for key in ("fresh", "persistent", "jit"))
-    print(f"\nscale 100, connection and JIT ({repeat} requests each, median):")
-    print(f"{'page':<30} {'fresh':>9} {'persistent':>11} {'persistent+jit':>15}")
-    for name in CONNECTION_PAGES:
-        print(f"{name:<30} {fresh[name]:>7.1f}ms {persistent[name]:>9.1f}ms "
-              f"{jit[name]:>13.1f}ms")
+    if "fresh" in last:
+        fresh, persistent, jit = (merge([last], key) for key in ("fresh", "persistent", "jit"))
+        print(f"\nscale 100, connection and JIT ({repeat} requests each taking turns, median):")
+        print(f"{'page':<28} {'fresh':>9} {'persistent':>11} {'persistent+jit':>15}")
+        for name in fresh:
+            print(f"{name:<28} {fresh[name]:>7.1f}ms {persistent[name]:>9.1f}ms "
+                  f"{jit[name]:>13.1f}ms")
     print(f"\npages: worst_scale_ratio={worst:.2f} worst_page={worst_page}")
     return status
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--small-url", help="scale 1 (default: seeded into a throwaway database)")
-    parser.add_argument("--large-url", default=LARGE_URL, help="scale 100 (only read)")
+    parser.add_argument("--server", default=SERVER, help="PostgreSQL server of the two databases")
+    parser.add_argument("--small-url", help=f"scale 1, read as it is (default: {SMALL})")
+    parser.add_argument("--large-url", help=f"scale 100, read as it is (default: {LARGE})")
+    parser.add_argument("--reseed", action="store_true", help="seed both databases again")
+    parser.add_argument("--pages", default="", help="only these pages (names, comma-separated)")
     parser.add_argument("--repeat", type=int, default=7, help="timed requests a page and round")
     parser.add_argument("--rounds", type=int, default=2, help="turns between the databases")
     parser.add_argument("--today", default="2026-11-24", help="the seeded demo's today")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--schema", help=argparse.SUPPRESS)
     parser.add_argument("--connections", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--same-rows", default="", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.repeat < 1 or options.rounds < 1:
         parser.error("--repeat and --rounds must be at least 1")
-    if options.worker:
-        print(json.dumps(worker(options.worker, options.repeat, options.connections)))
+    only = [name for name in options.pages.split(",") if name]
+    unknown = set(only) - {page[0] for page in PAGES}
+    if unknown:
+        parser.error(f"unknown pages: {', '.join(sorted(unknown))}")
+    if options.schema:
+        print(json.dumps(schema_state(options.schema)))
         return
-    if options.small_url:
-        raise SystemExit(compare(options.small_url, options.large_url, options.repeat,
-                                 options.rounds))
-    url, maintenance = seeded_database(options.large_url, options.today)
-    try:
-        status = compare(url, options.large_url, options.repeat, options.rounds)
-    finally:
-        psql(maintenance, f"DROP DATABASE IF EXISTS {urlsplit(url).path[1:]} WITH (FORCE)")
-    raise SystemExit(status)
+    if options.worker:
+        same_rows = dict(item.split("=") for item in options.same_rows.split(",") if item)
+        print(json.dumps(worker(options.worker, options.repeat, options.connections, only,
+                                {name: int(rows) for name, rows in same_rows.items()})))
+        return
+    small = options.small_url or seeded(options.server, SMALL, 1, options.today, options.reseed)
+    large = options.large_url or seeded(options.server, LARGE, 100, options.today, options.reseed)
+    raise SystemExit(compare(small, large, options.repeat, options.rounds, only))
 
 
 if __name__ == "__main__":
