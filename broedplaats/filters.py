@@ -28,6 +28,7 @@ from broedplaats.models import (
 )
 from broedplaats.selectors import tenancies_running
 from broedplaats.selectors.throughput import Scope, default_period
+from chains.formatting import long_date
 from chains.models import Chain, Discipline, StageCode
 
 
@@ -252,20 +253,20 @@ class ThroughputFilterForm(forms.Form):
                                                  max=today.isoformat())
         self.fields["end"].widget.attrs.update(min=self.EARLIEST.isoformat(),
                                                max=today.isoformat())
-        self.fields["start"].help_text = _("Empty: %(date)s") % {"date": default_start.isoformat()}
+        self.fields["start"].help_text = _("Empty: %(date)s") % {"date": long_date(default_start)}
 
     def clean_start(self):
         start = self.cleaned_data.get("start")
         if start and not self.EARLIEST <= start <= self.today:
             raise forms.ValidationError(_("Choose a date from %(first)s up to today.")
-                                        % {"first": self.EARLIEST.isoformat()})
+                                        % {"first": long_date(self.EARLIEST)})
         return start
 
     def clean_end(self):
         end = self.cleaned_data.get("end")
         if end and not self.EARLIEST <= end <= self.today:
             raise forms.ValidationError(_("Choose a date from %(first)s up to today.")
-                                        % {"first": self.EARLIEST.isoformat()})
+                                        % {"first": long_date(self.EARLIEST)})
         return end
 
     def clean(self):

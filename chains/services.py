@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from chains import emails, images
+from chains.formatting import long_date
 from chains.models import Creative, Discipline, PortfolioImage, Stage, StageMove
 from chains.selectors import creative_latest_move
 
@@ -97,7 +98,7 @@ def stage_move_check(
             raise ValidationError({"moved_on": _(
                 "The history already has a move on %(date)s; a new move cannot be dated "
                 "before it."
-            ) % {"date": latest.moved_on.isoformat()}})
+            ) % {"date": long_date(latest.moved_on)}})
         if to_market and latest.to_market:
             raise ValidationError({"to_stage": _("This creative is already out to the market.")})
         if to_stage is not None and latest.to_stage_id == to_stage.pk:

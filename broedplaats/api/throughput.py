@@ -8,6 +8,7 @@ from datetime import date
 
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -23,8 +24,10 @@ from broedplaats.selectors import throughput as figures
 
 
 class FigureCSVRenderer(BaseRenderer):
-    """A figure's rows as CSV: a header of column keys, then the values as the API gives them
-    (ISO dates, '.' decimals, "< 5" for a suppressed count, empty for no value)."""
+    """A figure's rows as CSV: a header of the column labels in the reader's language (as on
+    the page: Dutch by default, English for Accept-Language en), then the values as the API
+    gives them (ISO dates, '.' decimals, "< 5" for a suppressed count, empty for no value).
+    Scripts that need stable names read the JSON, whose columns carry their keys."""
 
     media_type = "text/csv"
     format = "csv"
@@ -34,13 +37,13 @@ class FigureCSVRenderer(BaseRenderer):
         out = io.StringIO()
         writer = csv.writer(out)
         if not isinstance(data, dict) or "columns" not in data:  # an error
-            writer.writerow(["field", "error"])
+            writer.writerow([gettext("Field"), gettext("Error")])
             for key, value in (data or {}).items():
                 writer.writerow([key, " ".join(map(str, value if isinstance(value, list)
                                                    else [value]))])
             return out.getvalue().encode(self.charset)
         keys = [column["key"] for column in data["columns"]]
-        writer.writerow(keys)
+        writer.writerow([column["label"] for column in data["columns"]])
         for row in data["rows"]:
             writer.writerow(["" if row.get(key) is None else row[key] for key in keys])
         return out.getvalue().encode(self.charset)

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from broedplaats.models import (
@@ -40,6 +40,7 @@ from broedplaats.selectors import (
     tenancies_overlapping,
 )
 from broedplaats.services.places import add_months, tenancy_create, tenancy_date_check
+from chains.formatting import long_date
 from chains.models import Creative
 from chains.services import lock_rows
 
@@ -63,11 +64,6 @@ __all__ = [
 ]
 
 User = AbstractBaseUser | None
-
-
-def _day(value: date) -> str:
-    """A date as the user's language writes it (3 december 2026), for messages."""
-    return formats.date_format(value, "DATE_FORMAT")
 
 
 # --- calls -------------------------------------------------------------------------------------
@@ -111,7 +107,7 @@ def _call_publishable_check(call: Call, on: date) -> None:
         raise ValidationError({"opens_on": _("A call opens within a year from today.")})
     if call.closes_on < on:
         raise ValidationError({"closes_on": _("This call closed on %(date)s; move its closing "
-                                              "date to publish it.") % {"date": _day(call.closes_on)}})
+                                              "date to publish it.") % {"date": long_date(call.closes_on)}})
 
 
 @transaction.atomic
@@ -253,7 +249,7 @@ def application_submit(*, application: Application, on: date, by: User = None) -
     """Submit a draft; a call only takes submissions while it is open."""
     if application.call is not None and not application.call.is_open(on):
         raise ValidationError({"call": _("This call closed on %(date)s.")
-                               % {"date": application.call.closes_on.isoformat()}})
+                               % {"date": long_date(application.call.closes_on)}})
     return application_transition(application=application, to=ApplicationStatus.SUBMITTED,
                                   by=by)
 
@@ -294,7 +290,7 @@ def screening_record(*, creative: Creative, city: City, on: date, professional_p
     policy = policy_in_force(city=city, on=on)
     if policy is None:
         raise ValidationError({"decided_on": _("%(city)s has no policy for %(date)s.")
-                               % {"city": city, "date": on.isoformat()}})
+                               % {"city": city, "date": long_date(on)}})
     eligible = professional_practice and income_within_limit
     screening = Screening(
         creative=creative, city=city, policy=policy, decided_on=on,
@@ -331,7 +327,7 @@ def _offer_dates_check(*, city: City, start: date, reply_by: date, on: date) -> 
         raise ValidationError({"start": _("The tenancy starts within a year from today.")})
     if policy_in_force(city=city, on=start) is None:
         raise ValidationError({"start": _("%(city)s has no policy for %(date)s.")
-                               % {"city": city, "date": _day(start)}})
+                               % {"city": city, "date": long_date(start)}})
     if reply_by < on:
         raise ValidationError({"reply_by": _("The reply deadline cannot be before today.")})
     if reply_by > start:
@@ -358,7 +354,7 @@ def offer_make(*, application: Application, space: Space, start: date, reply_by:
     if screening is None or not screening.eligible:
         raise ValidationError({"application": _(
             "%(creative)s has no valid positive screening on %(date)s; screen them first."
-        ) % {"creative": application.creative, "date": on.isoformat()}})
+        ) % {"creative": application.creative, "date": long_date(on)}})
     _offer_dates_check(city=application.building.city, start=start, reply_by=reply_by, on=on)
     if Offer.objects.filter(space=space, status=OfferStatus.OPEN, reply_by__gte=on).exists():
         raise ValidationError({"space": _("This space already has an open offer.")})
@@ -366,7 +362,7 @@ def offer_make(*, application: Application, space: Space, start: date, reply_by:
         status=OfferStatus.EXPIRED)  # past its deadline: expire it now, lazily
     if tenancies_overlapping(space=space, start=start, end=add_months(start, 1)).exists():
         raise ValidationError({"start": _("The space is let on %(date)s.")
-                               % {"date": start.isoformat()}})
+                               % {"date": long_date(start)}})
     offer = Offer(application=application, space=space, start=start, offered_on=on,
                   reply_by=reply_by, made_by=by)
     offer.full_clean()
@@ -383,7 +379,7 @@ def _open_offer(offer: Offer, on: date) -> Offer:
     offer.refresh_from_db()
     if offer.status == OfferStatus.OPEN and offer.reply_by < on:
         raise ValidationError({"reply_by": _("This offer expired on %(date)s.")
-                               % {"date": offer.reply_by.isoformat()}})
+                               % {"date": long_date(offer.reply_by)}})
     if offer.status != OfferStatus.OPEN:
         raise ValidationError({"status": _("This offer is %(status)s and can no longer be "
                                            "answered.") % {"status": offer.get_status_display()}})

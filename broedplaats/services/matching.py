@@ -15,7 +15,7 @@ import numpy as np
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from broedplaats.matching import (
@@ -49,6 +49,7 @@ from broedplaats.models import (
 from broedplaats.selectors.matching import RoundInputs, round_inputs
 from broedplaats.selectors.places import policy_in_force
 from broedplaats.services.allocation import offer_make
+from chains.formatting import long_date
 from chains.models import Chain, Stage
 from chains.services import lock_rows
 
@@ -67,11 +68,6 @@ __all__ = [
 ]
 
 User = AbstractBaseUser | None
-
-
-def _day(value: date) -> str:
-    """A date as the user's language writes it (3 december 2026), for messages."""
-    return formats.date_format(value, "DATE_FORMAT")
 
 
 # --- weights -----------------------------------------------------------------------------------
@@ -213,7 +209,7 @@ def _round_checks(calls: list[Call], method: str, on: date, start: date, reply_b
     city = calls[0].building.city
     if policy_in_force(city=city, on=start) is None:
         raise ValidationError({"start": _("%(city)s has no policy for %(date)s.")
-                               % {"city": city, "date": _day(start)}})
+                               % {"city": city, "date": long_date(start)}})
 
 
 def _propose(inputs: RoundInputs, method: str, lottery: dict[int, float]) -> tuple:
@@ -293,7 +289,7 @@ def round_run(*, calls: list[Call], method: str, on: date, start: date, reply_by
     if not inputs.spaces:
         raise ValidationError({"calls": _("None of the calls' spaces is free from %(date)s "
                                           "without an open offer.")
-                               % {"date": _day(start)}})
+                               % {"date": long_date(start)}})
     lottery = lottery_numbers(seed, [c.creative_id for c in inputs.candidates])
     order, values, assignment = _propose(inputs, method, lottery)
     round_ = AllocationRound(city=calls[0].building.city, method=method, seed=seed,
@@ -451,7 +447,7 @@ def round_confirm(*, round: AllocationRound, on: date, by: User = None) -> list:
         raise ValidationError({"status": _("The proposal gives no space to anyone.")})
     if round_.reply_by < on:
         raise ValidationError({"reply_by": _("The reply deadline %(date)s has passed; run the "
-                                             "round again.") % {"date": _day(round_.reply_by)}})
+                                             "round again.") % {"date": long_date(round_.reply_by)}})
     offers = []
     for entry in entries:
         try:

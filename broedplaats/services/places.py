@@ -36,6 +36,7 @@ from broedplaats.selectors import (
     rent_cap_for,
     tenancies_overlapping,
 )
+from chains.formatting import long_date, money
 from chains.models import Creative, Stage
 from chains.services import image_row_add, image_row_remove, lock_rows, stage_move_record
 
@@ -73,10 +74,6 @@ def add_months(day: date, months: int) -> date:
     month_index = day.month - 1 + months
     year, month = day.year + month_index // 12, month_index % 12 + 1
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def _money(value: Decimal) -> str:
-    return f"€{value:,.2f}"
 
 
 # --- policy ----------------------------------------------------------------------------------
@@ -130,7 +127,7 @@ def rent_cap_check(
             "The rent comes to %(rent)s per m² per year, above the cap of %(cap)s per m² per "
             "year for this kind of space in %(city)s. Lower the rent, or record an exception "
             "with a reason."
-        ) % {"rent": _money(per_m2_year), "cap": _money(cap.max_rent_per_m2_year),
+        ) % {"rent": money(per_m2_year), "cap": money(cap.max_rent_per_m2_year),
              "city": city}})
 
 
@@ -283,7 +280,7 @@ def _term_check(tenancy: Tenancy, policy: Policy | None) -> None:
             "The policy of %(city)s allows a term of at most %(months)s months (until "
             "%(date)s). Shorten the term, or record an exception with a reason."
         ) % {"city": tenancy.space.building.city, "months": months,
-             "date": longest.isoformat()}})
+             "date": long_date(longest)}})
 
 
 def tenancy_check(tenancy: Tenancy) -> None:
@@ -321,7 +318,7 @@ def tenancy_check(tenancy: Tenancy) -> None:
             raise ValidationError({"creative": _(
                 "%(creative)s already holds %(count)s tenancy(ies) on %(date)s; the policy "
                 "allows %(allowed)s at a time."
-            ) % {"creative": tenancy.creative, "count": held, "date": day.isoformat(),
+            ) % {"creative": tenancy.creative, "count": held, "date": long_date(day),
                  "allowed": allowed}})
 
 
@@ -367,7 +364,7 @@ def tenancy_create(
         if policy is None:
             raise ValidationError({"planned_end": _(
                 "%(city)s has no policy for %(date)s; give a planned end."
-            ) % {"city": space.building.city, "date": start.isoformat()}})
+            ) % {"city": space.building.city, "date": long_date(start)}})
         planned_end = add_months(start, policy.standard_term_months)
     tenancy = Tenancy(
         space=space, creative=creative, start=start, planned_end=planned_end,
@@ -392,12 +389,12 @@ def tenancy_end(*, tenancy: Tenancy, on: date, reason: str, to_stage: Stage | No
     tenancy.actual_end = Tenancy.objects.values_list("actual_end", flat=True).get(pk=tenancy.pk)
     if tenancy.actual_end is not None:
         raise ValidationError({"actual_end": _("This tenancy has already ended on %(date)s.")
-                               % {"date": tenancy.actual_end.isoformat()}})
+                               % {"date": long_date(tenancy.actual_end)}})
     if reason not in EndReason.values:
         raise ValidationError({"end_reason": _("Choose an end reason from the list.")})
     if on < tenancy.start:
         raise ValidationError({"actual_end": _("The end cannot be before the start (%(date)s).")
-                               % {"date": tenancy.start.isoformat()}})
+                               % {"date": long_date(tenancy.start)}})
     # Ending after the planned end lengthens the tenancy: it must not run into the next one.
     if tenancies_overlapping(space=tenancy.space, start=tenancy.start, end=on).exclude(
         pk=tenancy.pk
@@ -438,7 +435,7 @@ def tenancy_renew(*, tenancy: Tenancy, planned_end: date | None = None,
                                     "term_exception_reason"])
     if tenancy.actual_end is not None:
         raise ValidationError({"planned_end": _("This tenancy has already ended on %(date)s.")
-                               % {"date": tenancy.actual_end.isoformat()}})
+                               % {"date": long_date(tenancy.actual_end)}})
     city = tenancy.space.building.city
     policy = policy_in_force(city=city, on=tenancy.start)
     reason = exception_reason.strip()
@@ -446,12 +443,12 @@ def tenancy_renew(*, tenancy: Tenancy, planned_end: date | None = None,
         if policy is None:
             raise ValidationError({"planned_end": _(
                 "%(city)s has no policy for %(date)s; give a planned end."
-            ) % {"city": city, "date": tenancy.start.isoformat()}})
+            ) % {"city": city, "date": long_date(tenancy.start)}})
         planned_end = add_months(tenancy.planned_end, policy.standard_term_months)
     if planned_end <= tenancy.planned_end:
         raise ValidationError({"planned_end": _(
             "The new planned end must be after the current one (%(date)s)."
-        ) % {"date": tenancy.planned_end.isoformat()}})
+        ) % {"date": long_date(tenancy.planned_end)}})
     renewals = tenancy.renewals + 1
     if policy is not None and renewals > policy.max_renewals and not reason:
         raise ValidationError({"exception_reason": _(
@@ -496,11 +493,11 @@ def tenancy_cancel(*, tenancy: Tenancy, on: date, reason: str = "",
     tenancy.refresh_from_db(fields=["start", "actual_end"])
     if tenancy.actual_end is not None:
         raise ValidationError({"actual_end": _("This tenancy has already ended on %(date)s.")
-                               % {"date": tenancy.actual_end.isoformat()}})
+                               % {"date": long_date(tenancy.actual_end)}})
     if tenancy.start <= on:
         raise ValidationError({"actual_end": _(
             "This tenancy started on %(date)s; end it instead of cancelling it."
-        ) % {"date": tenancy.start.isoformat()}})
+        ) % {"date": long_date(tenancy.start)}})
     tenancy.actual_end = tenancy.start
     tenancy.end_reason = EndReason.OTHER
     tenancy.ended_by = by
@@ -524,7 +521,7 @@ def tenancy_date_check(tenancy: Tenancy, on: date, *, field: str,
     if not tenancy.start <= on <= last:
         raise ValidationError({field: _(
             "The date must fall within the tenancy (%(start)s – %(end)s)."
-        ) % {"start": tenancy.start.isoformat(), "end": tenancy.end.isoformat()}})
+        ) % {"start": long_date(tenancy.start), "end": long_date(tenancy.end)}})
 
 
 def tenancy_stage_move(*, tenancy: Tenancy, on: date, today: date, to_stage: Stage | None = None,

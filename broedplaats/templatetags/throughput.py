@@ -21,7 +21,9 @@ def format_cell(value, kind: str, key: str = "") -> str:
     if value == SMALL:
         return SMALL
     if isinstance(value, date):
-        return formats.date_format(value, "F Y" if key == "month" else "j F Y")
+        # A table cell: the short date of the language, as in every other table.
+        return formats.date_format(value, "YEAR_MONTH_FORMAT" if key == "month"
+                                   else "SHORT_DATE_FORMAT")
     if kind == Kind.TEXT or isinstance(value, str):
         return str(value)
     number = formats.number_format(value, DECIMALS.get(kind, 0), use_l10n=True,

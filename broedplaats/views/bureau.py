@@ -47,7 +47,8 @@ SECTIONS = (
 
 
 def _month(day) -> str:
-    return formats.date_format(day, "M Y")
+    # "maart 2026" / "March 2026": Django's "M" capitalises the Dutch abbreviation ("Mrt").
+    return formats.date_format(day, "YEAR_MONTH_FORMAT")
 
 
 def _figure_block(figure: str, scope, *, suppressed: bool, query: str, api_name: str,

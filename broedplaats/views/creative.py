@@ -29,6 +29,7 @@ from broedplaats.services import (
 )
 from broedplaats.views.forms.creative import ApplicationForm
 from broedplaats.views.forms.matching import FIT_LABELS, METHOD_EXPLAINED, fit_explained
+from chains.formatting import long_date
 from chains.forms import add_service_messages, write_with_form
 from chains.models import Creative
 from chains.selectors import portfolio_of
@@ -214,7 +215,7 @@ def offer_accept_view(request, pk: int):
     else:
         messages.success(request, _("You accepted the offer; your tenancy of %(space)s starts "
                                     "on %(date)s.") % {"space": offer.space,
-                                                       "date": offer.start.isoformat()})
+                                                       "date": long_date(offer.start)})
     return redirect("creative-applications")
 
 

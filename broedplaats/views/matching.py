@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -54,6 +54,7 @@ from broedplaats.views.forms.matching import (
     WeightsForm,
     score_name,
 )
+from chains.formatting import long_date
 from chains.forms import add_service_messages, write_with_form
 
 
@@ -238,7 +239,7 @@ def round_confirm_view(request, pk: int):
     messages.success(request, ngettext(
         "Confirmed: %(n)s offer went out by mail, to answer by %(date)s.",
         "Confirmed: %(n)s offers went out by mail, to answer by %(date)s.", len(offers))
-        % {"n": len(offers), "date": formats.date_format(round_.reply_by)})
+        % {"n": len(offers), "date": long_date(round_.reply_by)})
     return redirect("programmer-round", pk=round_.pk)
 
 

@@ -112,7 +112,7 @@ def test_submitting_after_the_call_closed_is_refused(place):
     application = application_create(creative=CreativeFactory(), call=place["call"], on=TODAY)
     with pytest.raises(ValidationError) as error:
         application_submit(application=application, on=date(2026, 4, 1))
-    assert error.value.message_dict == {"call": ["This call closed on 2026-03-31."]}
+    assert error.value.message_dict == {"call": ["This call closed on March 31, 2026."]}
     application.refresh_from_db()
     assert application.status == "draft"
 
@@ -206,7 +206,7 @@ def test_screening_without_a_policy_is_refused(place):
         screening_record(creative=CreativeFactory(), city=place["building"].city,
                          on=date(2019, 6, 1), professional_practice=True,
                          income_within_limit=True)
-    assert "has no policy for 2019-06-01" in error.value.message_dict["decided_on"][0]
+    assert "has no policy for June 1, 2019" in error.value.message_dict["decided_on"][0]
     assert not Screening.objects.exists()
 
 
@@ -223,7 +223,7 @@ def test_offer_to_an_applicant_not_yet_screened_is_refused(place):
     application_transition(application=application, to=ApplicationStatus.ELIGIBLE)
     with pytest.raises(ValidationError) as error:
         _offer(place, application=application)
-    assert "no valid positive screening on 2026-03-02" in error.value.messages[0]
+    assert "no valid positive screening on March 2, 2026" in error.value.messages[0]
     assert not Offer.objects.exists()
 
 
@@ -232,7 +232,7 @@ def test_offer_after_the_screening_expired_is_refused(place):
     with pytest.raises(ValidationError) as error:
         offer_make(application=application, space=place["spaces"][0], start=date(2027, 4, 1),
                    reply_by=date(2027, 3, 20), on=date(2027, 3, 3))
-    assert "no valid positive screening on 2027-03-03" in error.value.messages[0]
+    assert "no valid positive screening on March 3, 2027" in error.value.messages[0]
 
 
 def test_offer_to_a_submitted_applicant_is_refused(place):
@@ -277,7 +277,7 @@ def test_accepting_after_the_deadline_is_refused(place):
     offer = _offer(place)
     with pytest.raises(ValidationError) as error:
         offer_accept(offer=offer, on=date(2026, 3, 17))
-    assert error.value.message_dict == {"reply_by": ["This offer expired on 2026-03-16."]}
+    assert error.value.message_dict == {"reply_by": ["This offer expired on March 16, 2026."]}
     assert not Tenancy.objects.exists()
 
 
@@ -391,7 +391,7 @@ def test_social_return_outside_the_tenancy_is_refused(place):
     with pytest.raises(ValidationError) as error:
         social_return_record(tenancy=tenancy, kind="workshop", on=date(2025, 12, 1),
                              hours=Decimal("2"))
-    assert "within the tenancy (2026-01-01 – 2028-01-01)" in error.value.message_dict["on"][0]
+    assert "within the tenancy (January 1, 2026 – January 1, 2028)" in error.value.message_dict["on"][0]
 
 
 def test_social_return_without_hours_is_refused(place):

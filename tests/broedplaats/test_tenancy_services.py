@@ -250,7 +250,7 @@ def test_tenancy_without_policy_and_without_planned_end_is_refused():
     with pytest.raises(ValidationError) as error:
         tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1))
     assert error.value.message_dict == {
-        "planned_end": ["Utrecht has no policy for 2025-01-01; give a planned end."]
+        "planned_end": ["Utrecht has no policy for January 1, 2025; give a planned end."]
     }
     assert not Tenancy.objects.exists()
 
@@ -320,7 +320,7 @@ def test_term_is_limited_by_the_policy_in_force_on_the_start(space_under_dated_p
                        start=date(2024, 3, 1), planned_end=date(2025, 3, 2),
                        monthly_rent=Decimal("200.00"))
     assert error.value.message_dict == {"planned_end": [
-        "The policy of Rotterdam allows a term of at most 12 months (until 2025-03-01). "
+        "The policy of Rotterdam allows a term of at most 12 months (until March 1, 2025). "
         "Shorten the term, or record an exception with a reason."
     ]}
     assert not Tenancy.objects.exists()
@@ -337,7 +337,7 @@ def test_term_longer_than_policy_with_blank_exception_is_refused(space):
         tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
                        planned_end=date(2028, 1, 1), term_exception_reason="\t ")
     assert list(error.value.message_dict) == ["planned_end"]
-    assert "at most 24 months (until 2027-01-01)" in error.value.message_dict["planned_end"][0]
+    assert "at most 24 months (until January 1, 2027)" in error.value.message_dict["planned_end"][0]
     assert not Tenancy.objects.exists()
 
 
@@ -350,7 +350,7 @@ def test_creative_holding_a_running_tenancy_is_refused_a_second(space):
         tenancy_create(space=SpaceFactory(building=space.building), creative=creative,
                        start=date(2025, 6, 1))
     assert error.value.message_dict == {"creative": [
-        "Anna already holds 1 tenancy(ies) on 2025-06-01; the policy allows 1 at a time."
+        "Anna already holds 1 tenancy(ies) on June 1, 2025; the policy allows 1 at a time."
     ]}
     assert Tenancy.objects.count() == 1
 
@@ -362,7 +362,7 @@ def test_creative_with_a_later_tenancy_is_refused_one_running_into_it(space):
         tenancy_create(space=SpaceFactory(building=space.building), creative=creative,
                        start=date(2025, 1, 1))
     assert error.value.message_dict == {"creative": [
-        "Anna already holds 1 tenancy(ies) on 2025-06-01; the policy allows 1 at a time."
+        "Anna already holds 1 tenancy(ies) on June 1, 2025; the policy allows 1 at a time."
     ]}
     assert Tenancy.objects.count() == 1
 
@@ -398,7 +398,7 @@ def test_creative_is_refused_a_third_when_the_policy_allows_two():
         tenancy_create(space=SpaceFactory(building=building), creative=creative,
                        start=date(2025, 3, 1))
     assert error.value.message_dict == {"creative": [
-        "Duo Noord already holds 2 tenancy(ies) on 2025-03-01; the policy allows 2 at a time."
+        "Duo Noord already holds 2 tenancy(ies) on March 1, 2025; the policy allows 2 at a time."
     ]}
     assert Tenancy.objects.count() == 2
 
@@ -441,7 +441,7 @@ def test_ending_a_tenancy_twice_is_refused(running):
     with pytest.raises(ValidationError) as error:
         tenancy_end(tenancy=running, on=date(2025, 10, 1), reason=EndReason.OTHER)
     assert error.value.message_dict == {
-        "actual_end": ["This tenancy has already ended on 2025-09-01."]
+        "actual_end": ["This tenancy has already ended on September 1, 2025."]
     }
     running.refresh_from_db()
     assert (running.actual_end, running.end_reason) == (date(2025, 9, 1), EndReason.TERMINATED)
@@ -467,7 +467,7 @@ def test_ending_before_the_start_is_refused(running):
     with pytest.raises(ValidationError) as error:
         tenancy_end(tenancy=running, on=date(2024, 12, 31), reason=EndReason.OTHER)
     assert error.value.message_dict == {
-        "actual_end": ["The end cannot be before the start (2025-01-01)."]
+        "actual_end": ["The end cannot be before the start (January 1, 2025)."]
     }
     running.refresh_from_db()
     assert running.actual_end is None
@@ -512,7 +512,7 @@ def test_tenancy_end_refuses_a_stale_copy_of_an_ended_tenancy(space):
     tenancy_end(tenancy=tenancy, on=date(2025, 6, 1), reason=EndReason.OUTFLOW_TO_MARKET)
     with pytest.raises(ValidationError) as error:
         tenancy_end(tenancy=stale, on=date(2025, 9, 1), reason=EndReason.OTHER)
-    assert "already ended on 2025-06-01" in error.value.message_dict["actual_end"][0]
+    assert "already ended on June 1, 2025" in error.value.message_dict["actual_end"][0]
     assert Tenancy.objects.get(pk=tenancy.pk).actual_end == date(2025, 6, 1)
 
 
@@ -627,7 +627,7 @@ def test_a_second_exception_is_appended_to_the_first(space):
 def test_renewal_longer_than_the_standard_terms_is_refused_without_an_exception(let):
     with pytest.raises(ValidationError) as error:
         tenancy_renew(tenancy=let, on=RENEWED_ON, planned_end=date(2029, 1, 2))
-    assert "at most 48 months (until 2029-01-01)" in error.value.message_dict["planned_end"][0]
+    assert "at most 48 months (until January 1, 2029)" in error.value.message_dict["planned_end"][0]
     let.refresh_from_db()
     assert (let.planned_end, let.renewals) == (date(2027, 1, 1), 0)
 
@@ -645,7 +645,7 @@ def test_renewal_not_after_the_current_planned_end_is_refused(let):
         with pytest.raises(ValidationError) as error:
             tenancy_renew(tenancy=let, on=RENEWED_ON, planned_end=planned_end)
         assert error.value.message_dict == {"planned_end": [
-            "The new planned end must be after the current one (2027-01-01)."]}
+            "The new planned end must be after the current one (January 1, 2027)."]}
     let.refresh_from_db()
     assert let.renewals == 0
 
@@ -667,7 +667,7 @@ def test_renewing_an_ended_tenancy_is_refused_even_from_a_stale_copy(let):
     with pytest.raises(ValidationError) as error:
         tenancy_renew(tenancy=stale, on=RENEWED_ON)
     assert error.value.message_dict == {
-        "planned_end": ["This tenancy has already ended on 2026-01-01."]}
+        "planned_end": ["This tenancy has already ended on January 1, 2026."]}
     assert Tenancy.objects.get(pk=let.pk).renewals == 0
 
 
@@ -675,4 +675,4 @@ def test_new_tenancies_still_keep_to_one_standard_term(space):
     with pytest.raises(ValidationError) as error:
         tenancy_create(space=space, creative=CreativeFactory(), start=date(2025, 1, 1),
                        planned_end=date(2027, 1, 2))
-    assert "at most 24 months (until 2027-01-01)" in error.value.message_dict["planned_end"][0]
+    assert "at most 24 months (until January 1, 2027)" in error.value.message_dict["planned_end"][0]

@@ -181,7 +181,7 @@ def test_stage_move_dated_before_the_latest_is_refused(admin_client, creative, s
     response = admin_client.post(reverse("admin:chains_stagemove_add"),
                                  move_data(creative, stages[1], on="2024-02-01"))
     assert errors_of(response) == [
-        "The history already has a move on 2024-03-01; a new move cannot be dated before it."
+        "The history already has a move on March 1, 2024; a new move cannot be dated before it."
     ]
     assert creative.stage_moves.count() == 1
 
@@ -235,7 +235,7 @@ def test_stage_move_inline_dated_before_the_latest_is_refused(admin_client, crea
     response = admin_client.post(reverse("admin:chains_creative_change", args=[creative.pk]),
                                  data)
     assert errors_of(response) == [
-        "The history already has a move on 2024-03-01; a new move cannot be dated before it."
+        "The history already has a move on March 1, 2024; a new move cannot be dated before it."
     ]
     assert creative.stage_moves.count() == 1
 

@@ -134,7 +134,7 @@ def test_move_dated_before_the_latest_is_refused(creative, stages):
     with pytest.raises(ValidationError) as error:
         stage_move_record(creative=creative, on=date(2024, 12, 31), to_stage=stages[1])
     assert error.value.message_dict == {"moved_on": [
-        "The history already has a move on 2025-01-01; a new move cannot be dated before it."
+        "The history already has a move on January 1, 2025; a new move cannot be dated before it."
     ]}
     assert StageMove.objects.count() == 1
 

@@ -95,7 +95,7 @@ def test_the_bureau_reads_filters_and_downloads_the_dashboard(page, amsterdam):
     with page.expect_download() as download:
         page.click("article#flows a.csv")
     text = open(download.value.path(), encoding="utf-8").read()
-    assert text.splitlines()[0] == "from,to,moves"
+    assert text.splitlines()[0] == "Van,Naar,Stappen"  # the labels, in the reader's language
     assert any(line.endswith(",8") for line in text.splitlines())
 
     # No personal data anywhere on the page or in the downloads.

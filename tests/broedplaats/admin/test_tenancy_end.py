@@ -176,7 +176,7 @@ def test_next_stage_without_a_stage_is_refused_and_stores_nothing(admin_client, 
 def test_ending_an_ended_tenancy_is_refused(admin_client, tenancy):
     tenancy_end(tenancy=tenancy, on=date(2025, 3, 1), reason=EndReason.OTHER)
     response = admin_client.post(end_url(tenancy), end_data())
-    assert errors_of(response) == ["This tenancy has already ended on 2025-03-01."]
+    assert errors_of(response) == ["This tenancy has already ended on March 1, 2025."]
     tenancy.refresh_from_db()
     assert tenancy.actual_end == date(2025, 3, 1) and tenancy.end_reason == EndReason.OTHER
     assert not StageMove.objects.exists()
@@ -184,7 +184,7 @@ def test_ending_an_ended_tenancy_is_refused(admin_client, tenancy):
 
 def test_end_before_the_start_is_refused(admin_client, tenancy):
     response = admin_client.post(end_url(tenancy), end_data(on="2024-12-01"))
-    assert errors_of(response) == ["The end cannot be before the start (2025-01-01)."]
+    assert errors_of(response) == ["The end cannot be before the start (January 1, 2025)."]
     assert Tenancy.objects.get(pk=tenancy.pk).actual_end is None
 
 

@@ -29,6 +29,7 @@ from broedplaats.services import (
     tenancy_create,
 )
 from broedplaats.services.places import add_months
+from chains.formatting import long_date
 from tests.factories import (
     BuildingFactory,
     CreativeFactory,
@@ -272,7 +273,7 @@ def test_offer_to_an_unscreened_applicant_is_refused(place, today):
 
     assert response.status_code == 400
     assert response.json() == {"application": [
-        f"{application.creative} has no valid positive screening on {today.isoformat()}; "
+        f"{application.creative} has no valid positive screening on {long_date(today)}; "
         "screen them first."]}
     assert not Offer.objects.exists()
 
@@ -312,7 +313,7 @@ def test_accepting_an_expired_offer_is_refused(place, today):
     response = client_for(creative).post(url("my-offer-accept", offer.pk))
 
     assert response.status_code == 400
-    assert response.json() == {"reply_by": [f"This offer expired on {deadline.isoformat()}."]}
+    assert response.json() == {"reply_by": [f"This offer expired on {long_date(deadline)}."]}
     assert not Tenancy.objects.exists()
 
 
@@ -349,7 +350,7 @@ def test_ending_a_tenancy_twice_is_refused(place, today):
 
     assert response.status_code == 400
     assert response.json() == {"actual_end": [
-        f"This tenancy has already ended on {today.isoformat()}."]}
+        f"This tenancy has already ended on {long_date(today)}."]}
 
 
 def test_a_creative_user_without_a_profile_sees_nothing_and_cannot_apply(place):

@@ -103,8 +103,8 @@ def test_small_counts_read_below_five_for_the_bureau_but_exact_for_the_programme
     rows = list(csv.DictReader(io.StringIO(client.get(
         reverse("api:throughput-figure", args=["end-reasons"]), {"format": "csv"}
     ).content.decode())))
-    outflow = next(row for row in rows if row["reason"] == "Outflow to the market")
-    assert outflow == {"reason": "Outflow to the market", "tenancies": "< 5", "share": ""}
+    outflow = next(row for row in rows if row["End reason"] == "Outflow to the market")
+    assert outflow == {"End reason": "Outflow to the market", "Tenancies": "< 5", "Share": ""}
     programmer = UserFactory(roles=[PROGRAMMER])
     city["building"].programmers.add(programmer)
     client.force_login(programmer)
@@ -132,7 +132,7 @@ def test_a_bad_filter_is_an_error_beside_its_field_and_a_400_naming_it(client, c
     future = (today + timedelta(days=10)).isoformat()
     response = client.get(reverse("bureau-home"), {"end": future})
     assert response.status_code == 200
-    assert response.content.decode().count("Choose a date from 2000-01-01 up to today.") == 1
+    assert response.content.decode().count("Choose a date from January 1, 2000 up to today.") == 1
     api = client.get(reverse("api:throughput-figure", args=["occupancy"]),
                      {"end": future, "chain": "nope"})
     assert api.status_code == 400
@@ -252,8 +252,8 @@ def test_the_csv_download_has_exactly_the_tables_numbers(client, city):
     assert "attachment" in response["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
     total = rows[-1]
-    assert total == {"kind": "All spaces", "spaces": "3", "let": "1", "share": "33.3",
-                     "area": "120.0", "let_area": "40.0", "area_share": "33.3"}
+    assert total == {"Kind of space": "All spaces", "Spaces": "3", "Let": "1", "Occupancy": "33.3",
+                     "Area": "120.0", "Area let": "40.0", "Area occupancy": "33.3"}
 
 
 def test_the_figures_are_in_the_openapi_schema_with_their_filters(client, city):

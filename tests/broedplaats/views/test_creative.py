@@ -22,6 +22,7 @@ from broedplaats.services import (
     offer_make,
     screening_record,
 )
+from chains.formatting import long_date
 from tests.factories import (
     BuildingFactory,
     CreativeFactory,
@@ -207,7 +208,7 @@ def test_submitting_after_the_call_closed_shows_the_message(place, today):
                                              args=[application.pk]))
 
     assert messages_of(response) == [
-        f"This call closed on {call.closes_on.isoformat()}."]
+        f"This call closed on {long_date(call.closes_on)}."]
     application.refresh_from_db()
     assert application.status == ApplicationStatus.DRAFT
 
@@ -325,7 +326,7 @@ def test_accepting_an_expired_offer_shows_the_message_and_creates_nothing(place,
 
     response = client_for(user).post(reverse("creative-offer-accept", args=[offer.pk]))
 
-    assert messages_of(response) == [f"This offer expired on {deadline.isoformat()}."]
+    assert messages_of(response) == [f"This offer expired on {long_date(deadline)}."]
     assert not Tenancy.objects.exists()
     assert Offer.objects.get().status == OfferStatus.OPEN
 

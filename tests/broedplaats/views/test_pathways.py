@@ -196,7 +196,9 @@ def test_the_dashboard_csv_and_api_carry_the_pathway_figure(client, world, recen
     assert [(r["from"], r["to"], r["left"], r["arrived"], r["share"]) for r in data["rows"]] == [
         ("Academie", "Werkplaats", 5, "< 5", 40.0), ("Werkplaats", "Showroom", 0, 0, None)]
     csv = client.get(url, {"format": "csv"})
-    assert csv.content.decode().splitlines()[0] == "pathway,from,to,stage,left,arrived,share"
+    assert csv.content.decode().splitlines()[0] == (
+        "Pathway,From,To,Stage there,Left for the next stage,Arrived within the priority,"
+        "Share arrived")
     paths = client.get(reverse("api:schema"), {"format": "json"}).json()["paths"]
     figure = next(p for p in paths["/api/throughput/{figure}/"]["get"]["parameters"]
                   if p["name"] == "figure")
