@@ -81,7 +81,8 @@ STRUCTURE = r"""(bare) => {
   for (const el of document.querySelectorAll('[aria-describedby], [aria-labelledby]'))
     for (const attr of ['aria-describedby', 'aria-labelledby'])
       for (const id of (el.getAttribute(attr) || '').split(/\s+/).filter(Boolean))
-        if (!document.getElementById(id)) problems.push(`${el.id || el.tagName}: ${attr} names no element #${id}`);
+        if (!document.getElementById(id))
+          problems.push(`${el.id || el.tagName}: ${attr} names no element #${id}`);
   const first = document.querySelector('a[href], button:not([disabled]), input:not([type=hidden]),'
                                        + ' select, textarea, [tabindex]:not([tabindex="-1"])');
   if (!first || !first.matches('a.skip-link[href="#main"]') || !document.getElementById('main'))
@@ -252,6 +253,7 @@ STACKED = "main form.stacked"
 PAGES = {
     "anonymous": [
         Visit("building-list"),
+        Visit("building-list", query="?city=atlantis", label="buildings with errors"),
         Visit("building-detail", ("building",)),
         Visit("call-list"),
         Visit("call-detail", ("call",)),
@@ -299,6 +301,7 @@ PAGES = {
     "programmer": [
         Visit("programmer-home"),
         Visit("programmer-applicants"),
+        Visit("programmer-applicants", query="?call=0", label="applicants with errors"),
         Visit("programmer-applicant-detail", ("application",)),
         Visit("programmer-spaces", ("building",)),
         Visit("programmer-space-new", ("building",)),
@@ -322,6 +325,8 @@ PAGES = {
         Visit("programmer-tenancy-actions", ("tenancy",)),
         Visit("pathway-new"),
         Visit("pathway-edit", ("pathway",)),
+        Visit("pathway-new", label="new pathway with errors",
+              then=send_with_errors("main form.pathway-form")),
     ],
     "bureau": [
         Visit("bureau-home"),
