@@ -3,7 +3,7 @@
 building before the cut, and a query count that does not grow with the rows."""
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from broedplaats.models import Building
-from broedplaats.selectors import space_is_free
+from broedplaats.models import Building, EndReason, Tenancy
+from broedplaats.selectors import space_is_free, tenancies_running
+from broedplaats.selectors.places import running_on
 from broedplaats.views.public import BUILDINGS_PER_PAGE
 from tests.factories import (
     BuildingFactory,
@@ -250,3 +251,29 @@ def test_api_space_list_free_now_flags_only_the_rows_shown(count):
     cut = re.search(r'"broedplaats_space"\."id" IN \(SELECT .* LIMIT (\d+)\)', let_flags[0])
     assert cut and int(cut.group(1)) == len(rows) == min(count, 50)
     assert len(captured.captured_queries) == 4  # count, page, facilities, stages
+
+
+def test_tenancies_running_is_running_on_in_the_form_an_index_serves():
+    """tenancies_running (COALESCE(actual_end, planned_end) > on) holds the same tenancies as
+    running_on (the end that counts spelled out), on every day around their ends."""
+    start = date(2025, 1, 1)
+    tenancies = [
+        TenancyFactory(start=start, planned_end=date(2025, 7, 1)),  # runs as planned
+        TenancyFactory(start=start, planned_end=date(2025, 7, 1), actual_end=date(2025, 3, 1),
+                       end_reason=EndReason.OTHER),  # ended early
+        TenancyFactory(start=start, planned_end=date(2025, 3, 1), actual_end=date(2025, 7, 1),
+                       end_reason=EndReason.OTHER),  # ended after its planned end
+        TenancyFactory(start=start, planned_end=date(2025, 7, 1), actual_end=start,
+                       end_reason=EndReason.OTHER),  # cancelled on its start
+        TenancyFactory(start=date(2025, 5, 1), planned_end=date(2025, 9, 1)),  # starts later
+    ]
+    ids = [tenancy.pk for tenancy in tenancies]
+    for day in (date(2024, 12, 31), start, date(2025, 2, 28), date(2025, 3, 1),
+                date(2025, 4, 30), date(2025, 5, 1), date(2025, 6, 30), date(2025, 7, 1),
+                date(2025, 8, 31), date(2025, 9, 1)):
+        spelled_out = set(Tenancy.objects.filter(running_on(day), pk__in=ids)
+                          .values_list("pk", flat=True))
+        assert set(tenancies_running(day).filter(pk__in=ids).values_list("pk", flat=True)) \
+            == spelled_out, day
+    assert set(tenancies_running(date(2025, 4, 30)).filter(pk__in=ids)
+               .values_list("pk", flat=True)) == {ids[0], ids[2]}
