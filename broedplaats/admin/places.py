@@ -55,12 +55,13 @@ from broedplaats.services import (
 )
 from broedplaats.views.forms.programmer import ProgrammerTenancyEndForm
 from chains.admin import ImageRowsInline, ProtectedFirstModelAdmin
+from chains.formatting import money
 from chains.forms import add_service_errors
 from chains.selectors import stage_list
 
 
 def euros(value) -> str:
-    return "" if value is None else f"€ {number_format(value, 2, force_grouping=True)}"
+    return "" if value is None else money(value)
 
 
 def square_metres(value) -> str:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from broedplaats import limits
 from broedplaats.constraints import PostgresExclusionConstraint
+from chains.formatting import short_date
 from chains.models import Chain, Creative, Stage
 
 postcode_validator = RegexValidator(
@@ -133,8 +134,8 @@ class Policy(models.Model):
         ]
 
     def __str__(self):
-        end = self.valid_to.isoformat() if self.valid_to else "…"
-        return f"{self.city} {self.valid_from.isoformat()} – {end}"
+        end = short_date(self.valid_to) if self.valid_to else "…"
+        return f"{self.city} {short_date(self.valid_from)} – {end}"
 
 
 class PolicyRentCap(models.Model):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from broedplaats import limits
 from broedplaats.models import AllocationMethod, Call, Facility, Space, SpaceKind, SpacePhoto
 from broedplaats.views.forms.programmer import DateInput, RowsChoiceField
+from chains.formatting import money
 from chains.forms import TextareaField
 from chains.models import Chain, Discipline, Stage
 
@@ -66,7 +67,7 @@ class CallForm(forms.Form):
         self.fields["spaces"] = RowsChoiceField(
             label=_("Spaces offered"), rows=spaces,
             label_of=lambda space: f"{space.code} ({space.get_kind_display()}, "
-                                  f"{space.area_m2:.0f} m², € {space.monthly_rent})")
+                                  f"{space.area_m2:.0f} m², {money(space.monthly_rent)})")
         self.fields["chains"] = RowsChoiceField(label=_("Chains"),
                                                 rows=Chain.objects.order_by("name"))
         self.fields["disciplines"] = RowsChoiceField(
