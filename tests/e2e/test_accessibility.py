@@ -120,6 +120,7 @@ def world(stages, media, today):
               for n, stage in enumerate((idea, making, distribution, making, idea, making), 1)]
     space_photo_add(space=spaces[0], file=upload(image_bytes(size=(120, 90))),
                     caption="Atelier met noorderlicht")
+    space_photo_add(space=spaces[0], file=upload(image_bytes(size=(120, 90))))  # no caption
 
     def open_call(title, call_spaces, **fields):
         call = call_create(building=building, title=title, spaces=call_spaces,
@@ -165,6 +166,7 @@ def world(stages, media, today):
     anna = creative("Anna de Klei", making, user=maker)
     portfolio_image_add(creative=anna, file=upload(image_bytes(size=(160, 120))),
                         caption="Jurk van restwol")
+    portfolio_image_add(creative=anna, file=upload(image_bytes(size=(160, 120))))  # no caption
     ranked = apply(anna, matching)
     application_choices_set(application=ranked, spaces=[spaces[3], spaces[2]])
     listed = apply(anna, building=building)
@@ -190,7 +192,7 @@ def world(stages, media, today):
     return {
         "building": building.slug, "space": spaces[0].pk, "call": ranking.pk,
         "committee": committee.pk, "round": round_.pk, "tenancy": tenancy.pk,
-        "application": note_on.pk, "pathway": pathway.pk, "city": city.slug,
+        "application": note_on.pk, "offered": listed.pk, "pathway": pathway.pk, "city": city.slug,
         "verify": verification_path(newcomer),
         "reset": (urlsafe_base64_encode(force_bytes(maker.pk)),
                   default_token_generator.make_token(maker)),
@@ -303,6 +305,7 @@ PAGES = {
         Visit("programmer-applicants"),
         Visit("programmer-applicants", query="?call=0", label="applicants with errors"),
         Visit("programmer-applicant-detail", ("application",)),
+        Visit("programmer-applicant-detail", ("offered",), label="applicant with an offer"),
         Visit("programmer-spaces", ("building",)),
         Visit("programmer-space-new", ("building",)),
         Visit("programmer-space-new", ("building",), label="new space with errors",
@@ -388,6 +391,15 @@ def test_every_page_is_checked():
 
 # --- the check ----------------------------------------------------------------------------
 
+def fits_the_phone(page) -> bool:
+    try:
+        page.wait_for_function(f"document.documentElement.scrollWidth <= {PHONE['width']}",
+                               timeout=3_000)
+    except PlaywrightTimeout:
+        return False
+    return True
+
+
 def problems_on(page, visit: Visit) -> list[str]:
     """axe's serious and critical violations and the structure rules, our structure checks,
     and sideways scrolling at 390 px, each as a line naming the rule, its help and the nodes."""
@@ -403,10 +415,13 @@ def problems_on(page, visit: Visit) -> list[str]:
                          f"({violation['helpUrl']}) at {targets}")
     found += page.evaluate(STRUCTURE, visit.bare)
     page.set_viewport_size(PHONE)
-    try:  # charts follow the new width a frame or two later
-        page.wait_for_function(f"document.documentElement.scrollWidth <= {PHONE['width']}",
-                               timeout=5_000)
-    except PlaywrightTimeout:
+    # Charts follow a new width a moment later, and may lag on a busy machine: a page that
+    # was only fetched is then loaded afresh at 390 px, as a phone would.
+    fits = fits_the_phone(page)
+    if not fits and visit.then is None:
+        page.reload()
+        fits = fits_the_phone(page)
+    if not fits:
         width = page.evaluate("document.documentElement.scrollWidth")
         found.append(f"scrolls sideways at 390 px: {width} px wide")
     page.set_viewport_size(WIDE)
