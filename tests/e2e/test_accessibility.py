@@ -3,8 +3,8 @@ from npm, loaded by these tests only), with realistic content and forms sent wit
 
 No serious or critical violation is allowed; the page's structure is checked too (one <main>,
 one <h1>, header, nav and footer, a language, a skip link to the content as the first thing
-the keyboard reaches). Each page is also laid out at a phone's 390 px: nothing scrolls
-sideways. A page added to the URLconf without a visit here fails
+the keyboard reaches). Each page is also laid out at a phone's 390 px and at WCAG's 320 px
+(reflow, 1.4.10): nothing scrolls sideways. A page added to the URLconf without a visit here fails
 `test_every_page_is_checked`. The result is written up in docs/accessibility.md.
 """
 
@@ -67,7 +67,8 @@ BLOCKING = {"serious", "critical"}
 # Moderate in axe's eyes, but the structure this issue asks for: fail on them too.
 STRUCTURE_RULES = {"bypass", "landmark-one-main", "landmark-no-duplicate-main", "region",
                    "page-has-heading-one", "html-has-lang", "document-title"}
-WIDE, PHONE = {"width": 1280, "height": 900}, {"width": 390, "height": 844}
+WIDE = {"width": 1280, "height": 900}
+PHONES = [{"width": 390, "height": 844}, {"width": 320, "height": 640}]
 
 # Our own checks beside axe's: the page's skeleton, and the skip link first.
 STRUCTURE = r"""(bare) => {
@@ -391,9 +392,9 @@ def test_every_page_is_checked():
 
 # --- the check ----------------------------------------------------------------------------
 
-def fits_the_phone(page) -> bool:
+def fits(page, width: int) -> bool:
     try:
-        page.wait_for_function(f"document.documentElement.scrollWidth <= {PHONE['width']}",
+        page.wait_for_function(f"document.documentElement.scrollWidth <= {width}",
                                timeout=3_000)
     except PlaywrightTimeout:
         return False
@@ -402,7 +403,8 @@ def fits_the_phone(page) -> bool:
 
 def problems_on(page, visit: Visit) -> list[str]:
     """axe's serious and critical violations and the structure rules, our structure checks,
-    and sideways scrolling at 390 px, each as a line naming the rule, its help and the nodes."""
+    and sideways scrolling at 390 and 320 px, each as a line naming the rule, its help and the
+    nodes."""
     page.add_script_tag(path=str(AXE))
     result = page.evaluate(
         "(tags) => axe.run(document, {runOnly: {type: 'tag', values: tags},"
@@ -414,16 +416,18 @@ def problems_on(page, visit: Visit) -> list[str]:
             found.append(f"[{violation['impact']}] {violation['id']}: {violation['help']} "
                          f"({violation['helpUrl']}) at {targets}")
     found += page.evaluate(STRUCTURE, visit.bare)
-    page.set_viewport_size(PHONE)
-    # Charts follow a new width a moment later, and may lag on a busy machine: a page that
-    # was only fetched is then loaded afresh at 390 px, as a phone would.
-    fits = fits_the_phone(page)
-    if not fits and visit.then is None:
-        page.reload()
-        fits = fits_the_phone(page)
-    if not fits:
-        width = page.evaluate("document.documentElement.scrollWidth")
-        found.append(f"scrolls sideways at 390 px: {width} px wide")
+    # The house's phone (390 px) and WCAG 1.4.10's reflow width (320 px). Charts follow a new
+    # width a moment later, and may lag on a busy machine: a page that was only fetched is
+    # then loaded afresh at that width, as a phone would.
+    for phone in PHONES:
+        page.set_viewport_size(phone)
+        fitting = fits(page, phone["width"])
+        if not fitting and visit.then is None:
+            page.reload()
+            fitting = fits(page, phone["width"])
+        if not fitting:
+            width = page.evaluate("document.documentElement.scrollWidth")
+            found.append(f"scrolls sideways at {phone['width']} px: {width} px wide")
     page.set_viewport_size(WIDE)
     return found
 
