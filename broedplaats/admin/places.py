@@ -347,12 +347,12 @@ class TenancyAdmin(ProtectedFirstModelAdmin):
     search_fields = ("creative__name", "space__code", "space__building__name")
     date_hierarchy = "start"
     autocomplete_fields = ("space", "creative")
-    readonly_fields = ("created_by", "created_at", *TENANCY_END_FIELDS)
+    readonly_fields = ("created_by", "created_at", *TENANCY_END_FIELDS, "cancel_reason")
     fieldsets = (
         (None, {"fields": ("space", "creative", "start", "planned_end", "monthly_rent")}),
         (_("Exceptions to the policy"), {"fields": ("rent_exception_reason",
                                                     "term_exception_reason")}),
-        (_("End"), {"fields": ("actual_end", "end_reason")}),
+        (_("End"), {"fields": ("actual_end", "end_reason", "cancel_reason")}),
         (_("Record"), {"fields": ("created_by", "created_at", "ended_by", "ended_at")}),
     )
 
@@ -482,7 +482,8 @@ class CallAdmin(ProtectedFirstModelAdmin):
     date_hierarchy = "opens_on"
     autocomplete_fields = ("building", "spaces", "chains", "disciplines")
     filter_horizontal = ("stages", "facilities")
-    readonly_fields = ("published_at", "published_by", "created_by", "created_at")
+    readonly_fields = ("published_at", "published_by", "closed_at", "closed_by", "created_by",
+                       "created_at")
 
     def save_model(self, request, obj, form, change):
         if not change:

@@ -39,7 +39,12 @@ from broedplaats.selectors import (
     screening_valid_on,
     tenancies_overlapping,
 )
-from broedplaats.services.places import add_months, tenancy_create, tenancy_date_check
+from broedplaats.services.places import (
+    add_months,
+    note_check,
+    tenancy_create,
+    tenancy_date_check,
+)
 from chains.formatting import long_date
 from chains.models import Creative
 from chains.services import lock_rows
@@ -171,8 +176,8 @@ def call_publish(*, call: Call, on: date, by: User = None) -> Call:
 
 @transaction.atomic
 def call_close(*, call: Call, on: date, by: User = None) -> Call:
-    """Close an open call early: today becomes its last day to apply. Applications already
-    in stay as they are."""
+    """Close an open call early: today becomes its last day to apply, and who closed it and
+    when are kept on the call. Applications already in stay as they are."""
     lock_rows(Call.objects.filter(pk=call.pk))
     call.refresh_from_db(fields=["published_at", "opens_on", "closes_on"])
     if not call.is_open(on):
@@ -180,8 +185,9 @@ def call_close(*, call: Call, on: date, by: User = None) -> Call:
     if call.closes_on == on:
         raise ValidationError({"closes_on": _("This call already closes today.")})
     call.closes_on = on
+    call.closed_at, call.closed_by = timezone.now(), by
     call.full_clean()
-    call.save(update_fields=["closes_on"])
+    call.save(update_fields=["closes_on", "closed_at", "closed_by"])
     return call
 
 
@@ -192,6 +198,7 @@ def application_transition(*, application: Application, to: str, by: User = None
     """Move an application to another status, if the workflow allows it, and record it.
 
     `notify=False` when the caller mails the creative itself, better than a status mail."""
+    note_check(note, field="note")
     with transaction.atomic():
         lock_rows(Application.objects.filter(pk=application.pk))
         current = Application.objects.values_list("status", flat=True).get(pk=application.pk)
@@ -418,6 +425,7 @@ def offer_decline(*, offer: Offer, on: date, by: User = None) -> Offer:
 def offer_withdraw(*, offer: Offer, by: User = None, note: str = "") -> Offer:
     """The programmer takes back an open offer: the offer is withdrawn, the applicant is
     eligible again (the event records who and why) and is told by mail."""
+    note_check(note, field="note")
     lock_rows(Space.objects.filter(pk=offer.space_id))
     lock_rows(Offer.objects.filter(pk=offer.pk))
     offer.refresh_from_db()

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Coalesce
@@ -17,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from broedplaats import limits
 from broedplaats.models import (
     ApplicantNote,
     Building,
@@ -487,8 +489,8 @@ def tenancy_actions(tenancy: Tenancy, *, on: date) -> frozenset[str]:
 def tenancy_cancel(*, tenancy: Tenancy, on: date, reason: str = "",
                    by: AbstractBaseUser | None = None) -> Tenancy:
     """Call off a tenancy that has not started: it ends on its start (end reason "other"), so
-    the space is free again and the row stays for the record. Who and when are kept on the
-    tenancy; a reason, as a private note on the application it came from, if any."""
+    the space is free again and the row stays for the record. Who, when and why are kept on the
+    tenancy; the application it came from, if any, gets a private note saying so."""
     lock_rows(Space.objects.filter(pk=tenancy.space_id))
     tenancy.refresh_from_db(fields=["start", "actual_end"])
     if tenancy.actual_end is not None:
@@ -502,8 +504,10 @@ def tenancy_cancel(*, tenancy: Tenancy, on: date, reason: str = "",
     tenancy.end_reason = EndReason.OTHER
     tenancy.ended_by = by
     tenancy.ended_at = timezone.now()
+    tenancy.cancel_reason = reason.strip()
     tenancy.full_clean()
-    tenancy.save(update_fields=["actual_end", "end_reason", "ended_by", "ended_at"])
+    tenancy.save(update_fields=["actual_end", "end_reason", "ended_by", "ended_at",
+                                "cancel_reason"])
     offer = Offer.objects.filter(tenancy=tenancy).select_related("application").first()
     if offer is not None:
         text = _("Tenancy of %(space)s cancelled before its start (%(date)s).") % {
@@ -511,6 +515,15 @@ def tenancy_cancel(*, tenancy: Tenancy, on: date, reason: str = "",
         ApplicantNote.objects.create(application=offer.application, author=by,
                                      text=f"{text} {reason.strip()}".strip())
     return tenancy
+
+
+def note_check(text: str, *, field: str, most: int = limits.STATUS_NOTE) -> None:
+    """Refuse a note longer than the limit, keyed by its field, for notes a service stores
+    without a model's full_clean() (an application event's, a cancellation's)."""
+    try:
+        MaxLengthValidator(most)(text)
+    except ValidationError as error:
+        raise ValidationError({field: error.messages}) from error
 
 
 def tenancy_date_check(tenancy: Tenancy, on: date, *, field: str,

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from broedplaats import limits
 from broedplaats.models import (
     ApplicantNote,
     ApplicationEvent,
@@ -366,6 +367,7 @@ def test_cancelling_a_future_tenancy_frees_the_space_and_keeps_the_row(place, to
     assert (tenancy.actual_end, tenancy.end_reason, tenancy.ended_by) == (
         tenancy.start, EndReason.OTHER, place["programmer"])
     assert tenancy.ended_at is not None
+    assert tenancy.cancel_reason == "Bouwvertraging"  # kept without an application too
     # the space is free for the same period again
     tenancy_create(space=place["spaces"][0], creative=CreativeFactory(),
                    start=today + timedelta(days=30), planned_end=today + timedelta(days=400))
@@ -465,6 +467,7 @@ def test_closing_an_open_call_makes_today_its_last_day(place, today):
     call = call_close(call=place["call"], on=today, by=place["programmer"])
     call.refresh_from_db()
     assert call.closes_on == today
+    assert call.closed_by == place["programmer"] and call.closed_at is not None
     assert call.is_open(today) and not call.is_open(today + timedelta(days=1))
 
 
@@ -478,6 +481,35 @@ def test_only_an_open_call_can_be_closed(place, today):
     call_close(call=place["call"], on=today)
     with pytest.raises(ValidationError, match="already closes today"):
         call_close(call=place["call"], on=today)
+
+
+def test_a_cancel_reason_or_status_note_beyond_the_limit_is_refused_and_nothing_changes(
+        place, today):
+    """These notes are stored without a model's full_clean() on the way (an event's note, the
+    application's own note on a cancellation), so the services bound them themselves."""
+    tenancy = TenancyFactory(space=place["spaces"][-1], start=today + timedelta(days=30),
+                             planned_end=today + timedelta(days=400))
+    with pytest.raises(ValidationError) as refused:
+        tenancy_cancel(tenancy=tenancy, on=today, reason="x" * (limits.STATUS_NOTE + 1))
+    assert "cancel_reason" in refused.value.message_dict
+    tenancy.refresh_from_db()
+    assert tenancy.actual_end is None
+    offer = offered(place, today)
+    with pytest.raises(ValidationError) as refused:
+        offer_withdraw(offer=offer, note="x" * (limits.STATUS_NOTE + 1))
+    assert "note" in refused.value.message_dict
+    offer.refresh_from_db()
+    assert offer.status == OfferStatus.OPEN
+    application = offer.application
+    with pytest.raises(ValidationError) as refused:
+        application_transition(application=application, to=ApplicationStatus.ELIGIBLE,
+                               note="x" * (limits.STATUS_NOTE + 1))
+    assert "note" in refused.value.message_dict
+    application.refresh_from_db()
+    assert application.status == ApplicationStatus.OFFERED
+    offer_withdraw(offer=offer, note="x" * limits.STATUS_NOTE)  # at the limit: kept
+    event = ApplicationEvent.objects.filter(application=application).latest("pk")
+    assert len(event.note) == limits.STATUS_NOTE
 
 
 def test_close_button_only_on_an_open_call(client, place, today):
