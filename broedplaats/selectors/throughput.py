@@ -19,20 +19,17 @@ from datetime import date, timedelta
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.db.models import (
-    Case,
     Count,
     Exists,
     F,
     FilteredRelation,
     IntegerField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import (
     Coalesce,
@@ -184,6 +181,16 @@ def _spaces(scope: Scope) -> QuerySet[Space]:
         _in_scope(scope, building="building", kind="kind"))
 
 
+def _space_tenancies(scope: Scope) -> QuerySet[Tenancy]:
+    """Tenancies (any time) of the active spaces of active buildings in scope (`_spaces`), with
+    `ends`. Filtered along the tenancy's own join to its space, not `space__in=_spaces(...)`,
+    which joined the spaces twice (once to filter, once for their area). A chain focus is one
+    chain, so its join matches a building once and no tenancy is counted twice."""
+    return Tenancy.objects.filter(space__archived=False, space__building__archived=False).filter(
+        _in_scope(scope, building="space__building", kind="space__kind")
+    ).annotate(ends=Coalesce("actual_end", "planned_end"))
+
+
 def _tenancies(scope: Scope) -> QuerySet[Tenancy]:
     """Tenancies in scope (any time), with `ends`: the day the space is free again."""
     return Tenancy.objects.filter(
@@ -277,15 +284,13 @@ def _snapshots(scope: Scope, days: list[date]) -> dict:
     """Spaces let and their m² on each of `days` (one query; tenancies overlapping the days)."""
     if not days:
         return {}
-    spaces = _spaces(scope)
     aggregates = {}
     for index, day in enumerate(days):
         on = Q(start__lte=day, ends__gt=day)
         aggregates[f"n{index}"] = Count("pk", filter=on)
         aggregates[f"a{index}"] = Sum("space__area_m2", filter=on)
     return (
-        Tenancy.objects.filter(space__in=spaces)
-        .annotate(ends=Coalesce("actual_end", "planned_end"))
+        _space_tenancies(scope)
         .filter(start__lte=max(days), ends__gt=min(days))
         .aggregate(**aggregates)
     )
@@ -319,8 +324,7 @@ def vacancy(scope: Scope) -> Table:
     period_end = scope.end + timedelta(days=1)  # exclusive, like tenancy ends
     let_days = {
         row["space__kind"]: row["days"] or 0
-        for row in Tenancy.objects.filter(space__in=_spaces(scope))
-        .annotate(ends=Coalesce("actual_end", "planned_end"))
+        for row in _space_tenancies(scope)
         .filter(start__lt=period_end, ends__gt=scope.start)
         .values("space__kind")
         .annotate(days=Sum(DaysBetween(Least("ends", Value(period_end)),
@@ -685,18 +689,28 @@ def tenants_with_stage(scope: Scope) -> QuerySet[Tenancy]:
     )
 
 
-def _housed_pairs(scope: Scope, stages: list[Stage], chain: int | None) -> QuerySet:
-    """One row per (building, chain in its focus) with a current tenant of that chain, with a
-    1 or 0 per stage (`s<stage pk>`): whether such a tenant is in that stage now."""
+def _housed_triples(scope: Scope, chain: int | None) -> QuerySet:
+    """The distinct (building, chain in its focus, current stage) of the current tenants of
+    that chain (stage None: a tenant with no stage now). DISTINCT keeps the tenant's stage, a
+    subquery per tenancy, from being inlined and looked up again for each stage column."""
     tenants = tenants_with_stage(scope).filter(
         space__building__archived=False,
         space__building__chain_focus=F("creative__discipline__chain"))
     if chain:
         tenants = tenants.filter(chain_ref=chain)
-    return tenants.values("building_ref", "chain_ref").annotate(**{
-        f"s{stage.pk}": Max(Case(When(stage_ref=stage.pk, then=Value(1)), default=Value(0)))
-        for stage in stages
-    }).order_by()
+    return tenants.values("building_ref", "chain_ref", "stage_ref").distinct().order_by()
+
+
+def _housed_pairs_sql(scope: Scope, stages: list[Stage], chain: int | None) -> tuple[str, tuple]:
+    """One row per (building, chain in its focus) with a current tenant of that chain, with a
+    1 or 0 per stage (`s<stage pk>`): whether such a tenant is in that stage now."""
+    q = connection.ops.quote_name
+    triples_sql, triples_params = _housed_triples(scope, chain).query.sql_with_params()
+    columns = ", ".join(f"MAX(CASE WHEN t.{q('stage_ref')} = %s THEN 1 ELSE 0 END) AS "
+                        f"{q(f's{stage.pk}')}" for stage in stages)
+    return (f"SELECT t.{q('building_ref')}, t.{q('chain_ref')}, {columns} "
+            f"FROM ({triples_sql}) t GROUP BY t.{q('building_ref')}, t.{q('chain_ref')}",
+            (*(stage.pk for stage in stages), *triples_params))
 
 
 def completeness(scope: Scope) -> Table:
@@ -719,7 +733,7 @@ def completeness(scope: Scope) -> Table:
     housed, complete_buildings, total = {}, 0, 0
     if per_chain and stages:
         q = connection.ops.quote_name
-        pairs_sql, pairs_params = _housed_pairs(scope, stages, chain).query.sql_with_params()
+        pairs_sql, pairs_params = _housed_pairs_sql(scope, stages, chain)
         columns = [q(f"s{stage.pk}") for stage in stages]
         every = " AND ".join(f"p.{column} = 1" for column in columns)
         sums = ", ".join(f"SUM(p.{column})" for column in columns)

@@ -423,3 +423,113 @@ def test_a_building_housing_every_stage_of_its_focus_is_complete(world, english)
                                "distribution": 1, "complete": 1, "missing": 0}
     # A2 (music focus) houses nothing: one of the two buildings misses a link.
     assert (rows["Buildings, any chain"]["complete"], rows["Buildings, any chain"]["missing"]) == (1, 1)
+
+
+# --- the rewritten queries give the numbers of the straightforward ones ------------------------
+
+@pytest.fixture
+def varied(world):
+    """More of everything on top of `world`: a building with two chains in focus, an archived
+    building and an archived space with tenants, tenants with several moves (two on one day, one
+    out to the market, one after today), one without moves and one of a chain outside the focus."""
+    from chains.models import StageMove
+
+    idea, making, distribution = world["stages"]
+    fashion, music = world["fashion"], world["music"]
+    composer = DisciplineFactory(chain=music, name="Componist 2")
+    both = BuildingFactory(city=world["a"], name="A3", postcode="1013 CC", chains=[fashion, music])
+    gone = BuildingFactory(city=world["a"], name="A4", archived=True, chains=[fashion])
+    spaces = [SpaceFactory(building=both, code=f"b{n}", kind=kind, area_m2=Decimal(10 + n))
+              for n, kind in enumerate([SpaceKind.STUDIO, SpaceKind.WORKSHOP, SpaceKind.DESK,
+                                        SpaceKind.STUDIO, SpaceKind.STUDIO])]
+    spaces.append(SpaceFactory(building=both, code="old", archived=True))
+    spaces.append(SpaceFactory(building=gone, code="g1"))
+    spaces.append(SpaceFactory(building=world["a1"], code="s7"))
+    moves = [  # per new tenant: (discipline, [(day, stage or None for the market), ...])
+        (world["designer"], [(date(2025, 1, 1), idea), (date(2026, 2, 1), making)]),
+        (composer, [(date(2026, 3, 1), idea), (date(2026, 3, 1), distribution)]),  # same day
+        (world["designer"], [(date(2025, 5, 1), distribution), (date(2026, 1, 1), None)]),
+        (composer, [(date(2026, 1, 1), making), (date(2026, 9, 1), distribution)]),  # future
+        (world["designer"], []),
+        (composer, [(date(2024, 1, 1), making)]),
+        (world["designer"], [(date(2025, 1, 1), making)]),
+        (composer, [(date(2025, 6, 1), idea)]),  # in A1: fashion focus only
+    ]
+    for space, (discipline, steps) in zip(spaces, moves, strict=True):
+        creative = CreativeFactory(discipline=discipline)
+        TenancyFactory(space=space, creative=creative, start=date(2025, 3, 1),
+                       planned_end=date(2027, 3, 1))
+        for day, stage in steps:
+            StageMove.objects.create(creative=creative, to_stage=stage, to_market=stage is None,
+                                     moved_on=day, building=space.building)
+    TenancyFactory(space=spaces[0], creative=CreativeFactory(discipline=world["designer"]),
+                   start=date(2022, 1, 1), planned_end=date(2024, 6, 1))
+    return world
+
+
+def _completeness_by_hand(scope: t.Scope, stages) -> dict:
+    """Completeness the plain way: each running tenant's newest move on or before today."""
+    from broedplaats.models import Building, Tenancy
+    from chains.models import StageMove
+
+    housed = {}  # (building, chain) -> stages housed
+    for tenancy in Tenancy.objects.filter(space__building__city__in=scope.city_ids,
+                                          space__building__archived=False,
+                                          start__lte=scope.today):
+        if (tenancy.actual_end or tenancy.planned_end) <= scope.today:
+            continue
+        building, chain = tenancy.space.building, tenancy.creative.discipline.chain
+        if chain not in building.chain_focus.all():
+            continue
+        move = StageMove.objects.filter(creative=tenancy.creative, moved_on__lte=scope.today) \
+            .order_by("-moved_on", "-id").first()
+        housed.setdefault((building.pk, chain.pk), set())
+        if move and move.to_stage_id:
+            housed[(building.pk, chain.pk)].add(move.to_stage_id)
+    every = {stage.pk for stage in stages}
+    rows, buildings = {}, Building.objects.filter(city__in=scope.city_ids, archived=False)
+    for building in buildings:
+        for chain in building.chain_focus.all():
+            row = rows.setdefault(chain.name_en, {"buildings": 0, "complete": 0,
+                                                  **{stage.code: 0 for stage in stages}})
+            row["buildings"] += 1
+            cells = housed.get((building.pk, chain.pk), set())
+            for stage in stages:
+                row[stage.code] += stage.pk in cells
+            row["complete"] += cells == every
+    complete = sum(all(housed.get((b.pk, c.pk), set()) == every for c in b.chain_focus.all())
+                   for b in buildings if b.chain_focus.exists())
+    return {"chains": rows, "complete": complete}
+
+
+def test_completeness_matches_each_tenants_newest_move_looked_up_by_hand(varied, english):
+    scope = scope_of(varied)
+    expected = _completeness_by_hand(scope, varied["stages"])
+    rows = by(raw("completeness", scope), "chain")
+    for chain, row in expected["chains"].items():
+        assert {key: rows[chain][key] for key in row} == row
+    assert rows["Music"]["distribution"] == 1 and rows["Music"]["making"] == 1  # varied's own
+    assert rows["Buildings, any chain"]["complete"] == expected["complete"]
+    assert by(raw("completeness", scope_of(varied, chain_id=varied["music"].pk)), "chain") \
+        .keys() == {"Music", "Buildings, any chain"}
+
+
+@pytest.mark.parametrize("changes", [
+    {}, {"space_kind": SpaceKind.STUDIO}, {"chain_id": "fashion"}, {"chain_id": "music"},
+    {"building_ids": "a1"}, {"city_ids": None},
+    {"chain_id": "fashion", "discipline_chain_id": "music"},  # a discipline of another chain
+])
+def test_space_tenancies_are_the_tenancies_of_the_spaces_in_scope(varied, changes):
+    # Occupancy per month, trends and vacancy read them; before, as `space__in=_spaces(scope)`.
+    from broedplaats.models import Tenancy
+
+    values = {key: (varied[value].pk if key.endswith("_id") else (varied[value].pk,))
+              if isinstance(value, str) and key != "space_kind" else value
+              for key, value in changes.items()}
+    scope = scope_of(varied, **values)
+    rows = list(t._space_tenancies(scope).values_list("pk", flat=True))
+    assert len(rows) == len(set(rows))
+    assert set(rows) == set(Tenancy.objects.filter(space__in=t._spaces(scope))
+                            .values_list("pk", flat=True))
+    if not changes:
+        assert len(rows) == 12  # world's 5 in city A; varied's 7 on active spaces and buildings
