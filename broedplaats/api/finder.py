@@ -91,7 +91,7 @@ def finder_output(result: FinderPage) -> dict:
                       "free_now": row.space_free},
             "free_spaces": row.free_spaces, "completes_chain": row.completes_chain,
             "open_calls": [{"id": call.pk, "title": call.title, "closes_on": call.closes_on,
-                            "spaces": [space.code for space in call.spaces.all()]}
+                            "spaces": [space.code for space in call.open_spaces]}
                            for call in row.calls],
         } for row in result.buildings],
         "would_complete_a_chain": [{"building": b.slug, "name": b.name, "city": b.city.slug}

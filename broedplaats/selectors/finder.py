@@ -3,36 +3,56 @@
 Every active space of an active building that is free today (no tenancy runs on it) or is
 offered in an open call (published, today between its opening and closing) is scored against
 one synthetic applicant — the creative's stage and chain, their wishes, no waiting time and no
-bonus — by the same pure function the allocation rounds use (`broedplaats.matching.score_matrix`)
-with each building's fit weights (`selectors.matching.weights_for`). A building ranks by its best
-space's fit.
+bonus — by the fit the allocation rounds use (`broedplaats.matching.score_matrix`) with each
+building's fit weights (its own, else its city's, else the defaults). A building ranks by its
+best space's fit as shown (one decimal), then whether the creative would complete the chain
+there, then its free spaces, then its id.
 
-It holds at national scale: a fixed number of queries whatever the number of spaces (the
-spaces, their stages, the wished facilities among theirs, the chain focus, the buildings that
-house the chain's stage now, the weights), the arrays built and scored with numpy, and the
-reasons in words (which need names, calls and facilities) only for the page shown.
+The database ranks: one statement (`_Ranking`) reads the running tenancies once, scores the
+candidate spaces, takes each building's best fit, free spaces and whether it completes the
+chain, orders the buildings and cuts the page; beside the page it gives the count and the first
+buildings that would complete the chain with nothing free. Only the page's buildings are then
+read in full: their candidate spaces with stages and facilities, scored once more by
+`score_matrix` itself for the best space and the parts of its fit, the reasons in words and the
+open calls. A page computes nothing for the buildings it does not show, and the number of
+queries is fixed.
+
+The score in SQL is `score_matrix`'s float32 arithmetic, operation by operation (`_Sql.f32`
+rounds each result to float32 as numpy does), so the fits, their ties and their rounding to one
+decimal (half to even, as numpy and `round` do) are exactly those of the pure function, which
+the page's breakdown shows. `tests/broedplaats/views/test_finder_ranking.py` compares the two
+on a varied world.
+
+The tenants' current stage (their newest stage move on or before today) is looked up only for
+the chain's running tenants in the buildings with the chain in focus, which the statement
+gathers first (a materialized step, so that PostgreSQL does not probe the moves of every
+running tenant).
 """
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
 import numpy as np
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db import connection
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-from broedplaats.matching import Applicants, Spaces, Weights, breakdown, score_matrix
-from broedplaats.models import Building, Call, City, Facility, Space
+from broedplaats.matching import Spaces, Weights, bitmask, components, score_matrix
+from broedplaats.matching.scoring import COMPONENTS
+from broedplaats.models import Building, Call, City, Facility, FitWeights, Space
 from broedplaats.selectors.matching import Indexes, Wishes, applicant_arrays, weights_for
 from broedplaats.selectors.places import tenancies_running
-from broedplaats.selectors.throughput import Scope, tenants_with_stage
-from chains.models import Chain, Discipline, Stage
+from chains.models import Chain, Creative, Discipline, Stage, StageMove
 
 PER_PAGE = 24
+# A page number past the last asks for the last page (as Paginator.get_page does).
+_LAST_PAGE = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -54,32 +74,45 @@ class FinderWish:
         return self.discipline.chain
 
 
+@dataclass(frozen=True)
+class Ranked:
+    """One ranked building as the database gives it: its best space's fit in tenths (925 is
+    92.5, the fit as shown), whether the chain is in its focus and whether the creative would
+    complete it there, and its spaces free today."""
+
+    building_id: int
+    tenths: int
+    in_focus: bool
+    completes: bool
+    free: int
+
+    @property
+    def fit(self) -> float:
+        return self.tenths / 10
+
+
 @dataclass
 class Ranking:
-    """Every candidate space as arrays (columns of `spaces`), and the buildings ranked by
-    their best space's fit. Index b of the per-building arrays is `building_ids[b]`."""
+    """Ranked buildings, best first (all of them, or one page), how many there are, and the
+    buildings with nothing free or offered where the creative would complete the chain (by
+    city name, name and id; all of them, or the first page's worth) and how many."""
 
     wish: FinderWish
     on: date
-    applicant: Applicants
-    spaces: Spaces
-    space_ids: np.ndarray  # (m,) Space pks, aligned with the columns
-    let: np.ndarray  # (m,) bool: a tenancy runs on the space today (it is in an open call)
-    scores: np.ndarray  # (m,) float32
-    building_ids: np.ndarray  # (B,)
-    weights: dict[int, Weights]
-    best: np.ndarray  # (B,) the column of each building's best space
-    free: np.ndarray  # (B,) spaces free today
-    completes: np.ndarray  # (B,) bool: chain in focus, stage not housed there now
-    order: np.ndarray  # (B,) building indices, best first
-    completing_elsewhere: list[int] = field(default_factory=list)  # nothing free, would complete
+    rows: list[Ranked]
+    count: int
+    completing_elsewhere: list[int] = field(default_factory=list)
+    completing_count: int = 0
+    first: int = 0  # how many ranked buildings come before `rows`
 
     def ranked_ids(self) -> list[int]:
-        return [int(pk) for pk in self.building_ids[self.order]]
+        return [row.building_id for row in self.rows]
+
+    def row_of(self, building_id: int) -> Ranked:
+        return next(row for row in self.rows if row.building_id == building_id)
 
     def fit_of(self, building_id: int) -> float:
-        b = int(np.searchsorted(self.building_ids, building_id))
-        return round(float(self.scores[self.best[b]]), 1)
+        return self.row_of(building_id).fit
 
 
 @dataclass
@@ -120,165 +153,423 @@ class FinderPage:
     completing_count: int
 
 
-# --- the ranking: a fixed number of queries, numpy for the rest ---------------------------------
+# --- the ranking: one statement ------------------------------------------------------------------
 
-def _bitmasks(pairs: list[tuple[int, int]], space_ids: np.ndarray, positions: dict[int, int],
-              m: int) -> np.ndarray:
-    """(m,) uint64: for rows of (space id, other id), bit positions[other id] set in the
-    space's mask (spaces not among `space_ids` are skipped)."""
-    mask = np.zeros(m, dtype=np.uint64)
-    if not pairs or not m:
-        return mask
-    spaces, others = np.array(pairs, dtype=np.int64).T
-    sorted_ids = np.sort(space_ids)
-    order = np.argsort(space_ids, kind="stable")
-    at = np.searchsorted(sorted_ids, spaces)
-    found = (at < m) & (sorted_ids[np.minimum(at, m - 1)] == spaces)
-    lookup = np.full(max(max(positions, default=0), int(others.max())) + 1, -1, dtype=np.int64)
-    lookup[list(positions)] = list(positions.values())
-    bit = lookup[others]
-    found &= bit >= 0
-    np.bitwise_or.at(mask, order[at[found]],
-                     np.left_shift(np.uint64(1), bit[found].astype(np.uint64)))
-    return mask
+_FLOAT32 = struct.Struct("f")
 
 
-def finder_ranking(*, wish: FinderWish, on: date) -> Ranking:
-    """Score every candidate space for the wish and rank the buildings (see the module)."""
-    running = tenancies_running(on).filter(space=OuterRef("pk"))
-    in_open_call = Call.spaces.through.objects.filter(
-        space=OuterRef("pk"), call__published_at__isnull=False, call__opens_on__lte=on,
-        call__closes_on__gte=on)
-    active = Q(archived=False, building__archived=False)
-    if wish.city is not None:
-        active &= Q(building__city=wish.city)
-    rows = list(
-        Space.objects.filter(active)
-        .annotate(is_let=Exists(running), offered=Exists(in_open_call))
-        .filter(Q(is_let=False) | Q(offered=True))
-        .order_by("building_id", "pk")
-        .values_list("pk", "building_id", "building__city_id", "area_m2", "monthly_rent",
-                     "is_let"))
-    m = len(rows)
-    columns = list(zip(*rows, strict=True)) if rows else [()] * 6
-    space_ids = np.array(columns[0], dtype=np.int64)
-    space_building = np.array(columns[1], dtype=np.int64)
-    building_ids, building_of = np.unique(space_building, return_inverse=True)
-    building_of = building_of.reshape(-1).astype(np.int64)
-    city_of = {int(b): int(c) for b, c in zip(columns[1], columns[2], strict=True)}
-    let = np.array(columns[5], dtype=bool)
+def _float32(value: float | None) -> float | None:
+    """The float32 nearest to `value` (ties to even), as a Python float."""
+    return None if value is None else _FLOAT32.unpack(_FLOAT32.pack(value))[0]
 
-    indexes = Indexes.load()
-    # The stages each space serves, and (only when some are wished) which wished facilities it
-    # has; read for the active spaces in scope, without repeating the tests of the list above.
-    through = Q(space__archived=False, space__building__archived=False)
-    if wish.city is not None:
-        through &= Q(space__building__city=wish.city)
-    stages = _bitmasks(list(Space.stages.through.objects.filter(through)
-                            .values_list("space_id", "stage_id")), space_ids, indexes.stage, m)
-    facilities = np.zeros(m, dtype=np.uint64)
-    if wish.facilities:
-        facilities = _bitmasks(list(Space.facilities.through.objects.filter(
-            through, facility__in=[f.pk for f in wish.facilities])
-            .values_list("space_id", "facility_id")), space_ids, indexes.facility, m)
 
-    chain = wish.chain
-    focus_rows = Building.chain_focus.through.objects.filter(chain=chain, building__archived=False)
-    if wish.city is not None:
-        focus_rows = focus_rows.filter(building__city=wish.city)
-    in_focus = set(focus_rows.values_list("building_id", flat=True))
-    scope = Scope(today=on, start=on, end=on,
-                  city_ids=(wish.city.pk,) if wish.city is not None else None)
-    housed = set(tenants_with_stage(scope).filter(chain_ref=chain.pk, stage_ref=wish.stage.pk)
-                 .order_by().values_list("building_ref", flat=True).distinct())
+def _tenths(value: float | None) -> int | None:
+    """A float32 in tenths, half to even: `round(value, 1)` times ten."""
+    return None if value is None else round(value * 10)
 
-    chain_bit = np.uint64(1 << indexes.chain[chain.pk]) if chain.pk in indexes.chain else None
-    stage_bit = np.uint64(1 << indexes.stage[wish.stage.pk])
-    count = len(building_ids)
-    focus_flags = np.array([int(b) in in_focus for b in building_ids], dtype=bool)
-    housed_flags = np.array([int(b) in housed for b in building_ids], dtype=bool)
-    focus = np.zeros(count, dtype=np.uint64)
-    house = np.zeros((count, max(len(indexes.chain), 1)), dtype=np.uint64)
-    if chain_bit is not None:
-        focus[focus_flags] = chain_bit
-        house[housed_flags, indexes.chain[chain.pk]] = stage_bit
-    spaces = Spaces(
-        stages=stages, building=building_of,
-        area=np.array(columns[3], dtype=np.float64), rent=np.array(columns[4], dtype=np.float64),
-        facilities=facilities, focus=focus, housed=house)
-    applicant = applicant_arrays([Wishes(
-        stage_id=wish.stage.pk, chain_id=chain.pk, min_area=wish.min_area,
-        max_area=wish.max_area, max_rent=wish.max_rent,
-        facility_ids=[f.pk for f in wish.facilities])], indexes)
 
-    # Buildings with the same weights are scored together (most share their city's).
-    weights = weights_for([Building(pk=int(b), city_id=city_of[int(b)]) for b in building_ids])
-    scores = np.zeros(m, dtype=np.float32)
-    by_weights: dict[Weights, list[int]] = {}
-    for b, pk in enumerate(building_ids):
-        by_weights.setdefault(weights[int(pk)], []).append(b)
-    for group_weights, group in by_weights.items():
-        columns_of = np.flatnonzero(np.isin(building_of, group))
-        scores[columns_of] = score_matrix(applicant, spaces.take(columns_of), group_weights)[0]
+def _f32(value) -> float:
+    """A wish or a constant as numpy's float32, given to SQL as the double it equals."""
+    return float(np.float32(float(value)))
 
-    # Each building's best space: highest fit, then free today, then cheaper, then oldest.
-    by_building = np.lexsort((space_ids, spaces.rent, let, -scores, building_of))
-    _unique, first = np.unique(building_of[by_building], return_index=True)
-    best = by_building[first]
-    free = np.bincount(building_of, weights=~let, minlength=count).astype(np.int64)
-    completes = focus_flags & ~housed_flags
-    shown_fit = np.round(scores[best].astype(np.float64), 1)
-    order = np.lexsort((building_ids, -free, -completes.astype(np.int64), -shown_fit))
 
-    listed = {int(b) for b in building_ids}
-    elsewhere = sorted(pk for pk in in_focus - housed if pk not in listed)
-    return Ranking(wish=wish, on=on, applicant=applicant, spaces=spaces, space_ids=space_ids,
-                   let=let, scores=scores, building_ids=building_ids, weights=weights,
-                   best=best, free=free, completes=completes, order=order,
-                   completing_elsewhere=elsewhere)
+class _Sql:
+    """The spelling of what the statement needs on PostgreSQL and on SQLite.
+
+    `f32` rounds a number to float32 as numpy rounds the result of each float32 operation. An
+    operation on float32 values done in double precision and then rounded so gives numpy's
+    float32 result exactly (a double carries more than twice a float32's digits, so rounding
+    twice never shows): PostgreSQL casts to real (where real with real is computed in single
+    precision, which is the same), SQLite has no single precision and gets a function."""
+
+    def __init__(self):
+        self.postgresql = connection.vendor == "postgresql"
+        if not self.postgresql:
+            connection.ensure_connection()
+            raw = connection.connection
+            raw.create_function("finder_float32", 1, _float32, deterministic=True)
+            raw.create_function("finder_tenths", 1, _tenths, deterministic=True)
+
+    def f32(self, sql: str) -> str:
+        return f"CAST({sql} AS real)" if self.postgresql else f"finder_float32({sql})"
+
+    def tenths(self, sql: str) -> str:
+        # PostgreSQL's round of a double is rint: half to even. Ten times a float32 is exact.
+        if self.postgresql:
+            return f"CAST(ROUND(CAST({sql} AS double precision) * 10) AS integer)"
+        return f"finder_tenths({sql})"
+
+    def greatest(self, *terms: str) -> str:
+        return f"{'GREATEST' if self.postgresql else 'MAX'}({', '.join(terms)})"
+
+    def least(self, *terms: str) -> str:
+        return f"{'LEAST' if self.postgresql else 'MIN'}({', '.join(terms)})"
+
+
+class _Ranking:
+    """The ranking statement for a wish on a day (see `statement`), and its rows."""
+
+    def __init__(self, wish: FinderWish, on: date, stage_ids: list[int]):
+        self.wish, self.on, self.stage_ids = wish, on, stage_ids
+        self.sql = _Sql()
+        self.params: list = []
+
+    # Each helper appends its parameters as it writes its text, so the statement is written
+    # strictly in reading order and the parameters follow it.
+    def param(self, value) -> str:
+        self.params.append(value)
+        return "%s"
+
+    def number(self, value: float) -> str:
+        return f"CAST({self.param(value)} AS double precision)"
+
+    def sub(self, queryset: QuerySet) -> str:
+        query_sql, params = queryset.query.sql_with_params()
+        self.params.extend(params)
+        return query_sql
+
+    def bounded(self, value: str, points: str, *, low=None, high=None) -> str:
+        """An area's or a rent's points against the wished bounds, as `score_matrix` computes
+        them: 1 - (low - value) / low below, 1 - (value - high) / high above, clipped to
+        [0, 1], times the points. A bound not given adds numpy's exact zero: left out."""
+        f32, greatest = self.sql.f32, self.sql.greatest
+        fraction = None
+        if low is not None and low > 0:
+            inverse = _f32(np.float32(1) / np.float32(float(low)))
+            below = greatest(f32(f"{self.number(_f32(low))} - {value}"), "0")
+            fraction = f32(f"1 - {f32(f'{below} * {self.number(inverse)}')}")
+        if high is not None:
+            # numpy's stand-in for 1 / 0: anything above a maximum of 0 gets nothing.
+            inverse = _f32(np.float32(1) / np.float32(float(high))) if high > 0 else _f32(1e30)
+            above = greatest(f32(f"{value} - {self.number(_f32(high))}"), "0")
+            fraction = f32(f"{fraction or '1'} - {f32(f'{above} * {self.number(inverse)}')}")
+        if fraction is None:
+            return points
+        return f32(f"{self.sql.least(greatest(fraction, '0'), '1')} * {points}")
+
+    def score(self) -> str:
+        """A candidate's fit: `score_matrix`'s sum for one applicant, without waiting time or
+        bonus (numpy adds their exact zeros), clipped to [0, 100]."""
+        wish, f32 = self.wish, self.sql.f32
+        categorical = f32(
+            f32("CASE WHEN st.space_id IS NULL OR st.serves = 1 THEN p.stage ELSE 0 END"
+                " + CASE WHEN f.building_id IS NOT NULL THEN p.chain ELSE 0 END")
+            + " + CASE WHEN f.building_id IS NOT NULL AND h.building_id IS NULL"
+              " THEN p.completeness ELSE 0 END")
+        area = self.bounded(f32("CAST(c.area_m2 AS double precision)"), "p.area",
+                            low=wish.min_area, high=wish.max_area)
+        rent = self.bounded(f32("CAST(c.monthly_rent AS double precision)"), "p.rent",
+                            high=wish.max_rent)
+        facilities = "p.facilities"
+        if self.wished:
+            share = f32(f"CAST(COALESCE(w.n, 0) AS double precision) / {len(self.wished)}")
+            facilities = f32(f"{share} * p.facilities")
+        total = f32(f"{categorical} + {area}")
+        total = f32(f"{total} + {rent}")
+        total = f32(f"{total} + {facilities}")
+        return self.sql.least(self.sql.greatest(total, "0"), "100")
+
+    @property
+    def wished(self) -> list[int]:
+        return sorted({facility.pk for facility in self.wish.facilities})
+
+    def steps(self) -> str:
+        """The statement's common table expressions, written in reading order."""
+        wish, on, sql = self.wish, self.on, self.sql
+        self.params = []
+        today = connection.ops.adapt_datefield_value(on)
+        buildings = Building.objects.filter(archived=False)
+        if wish.city is not None:
+            buildings = buildings.filter(city=wish.city)
+        moves, spaces = StageMove._meta.db_table, Space._meta.db_table
+        weights, defaults = FitWeights._meta.db_table, Weights()
+        chosen = ", ".join(f"COALESCE(o.{part}, c.{part}, {int(getattr(defaults, part))}) "
+                           f"AS {part}" for part in COMPONENTS)
+        parts = " + ".join(COMPONENTS)
+        position = self.stage_ids.index(wish.stage.pk)
+        serving = self.stage_ids[position:position + 2]  # the creative's stage and the next
+        points = ", ".join(
+            f"{sql.f32(f'CAST({part} AS double precision) * 100 / total')} AS {part}"
+            for part in COMPONENTS)
+        text = f"""
+WITH running (space_id, creative_id) AS MATERIALIZED (
+    {self.sub(tenancies_running(on).order_by().values("space_id", "creative_id"))}),
+focus (building_id, name, city_name) AS MATERIALIZED (
+    {self.sub(buildings.filter(chain_focus=wish.chain).order_by()
+              .values("id", "name", "city__name"))}),
+tenants AS MATERIALIZED (
+    SELECT s.building_id, r.creative_id FROM running r
+    JOIN {spaces} s ON s.id = r.space_id
+    JOIN focus f ON f.building_id = s.building_id
+    JOIN {Creative._meta.db_table} c ON c.id = r.creative_id
+    WHERE c.discipline_id IN (
+        {self.sub(Discipline.objects.filter(chain=wish.chain).order_by().values("id"))})),
+housed AS MATERIALIZED (
+    SELECT DISTINCT t.building_id FROM tenants t
+    WHERE (SELECT m.to_stage_id FROM {moves} m
+           WHERE m.creative_id = t.creative_id AND m.moved_on <= {self.param(today)}
+           ORDER BY m.moved_on DESC, m.id DESC LIMIT 1) = {self.param(wish.stage.pk)}),
+in_scope (id, building_id, area_m2, monthly_rent) AS (
+    {self.sub(Space.objects.filter(archived=False, building__in=buildings).order_by()
+              .values("id", "building_id", "area_m2", "monthly_rent"))}),
+candidates AS MATERIALIZED (
+    SELECT s.id, s.building_id, s.area_m2, s.monthly_rent, r.space_id IS NOT NULL AS is_let
+    FROM in_scope s LEFT JOIN running r ON r.space_id = s.id
+    WHERE r.space_id IS NULL OR s.id IN (
+        {self.sub(Call.spaces.through.objects.filter(
+            call__published_at__isnull=False, call__opens_on__lte=on,
+            call__closes_on__gte=on).order_by().values("space_id"))})),
+points AS (
+    SELECT building_id, {points} FROM (
+        SELECT chosen.*, CAST({parts} AS double precision) AS total FROM (
+            SELECT b.id AS building_id, {chosen}
+            FROM {Building._meta.db_table} b
+            LEFT JOIN {weights} o ON o.building_id = b.id
+            LEFT JOIN {weights} c ON c.city_id = b.city_id
+            WHERE b.id IN (SELECT building_id FROM candidates)) chosen) summed),
+serving AS (
+    SELECT space_id, MAX(CASE WHEN stage_id IN ({", ".join(self.param(pk) for pk in serving)})
+                         THEN 1 ELSE 0 END) AS serves
+    FROM {Space.stages.through._meta.db_table}
+    WHERE space_id IN (SELECT id FROM candidates) GROUP BY space_id),
+wished AS (
+    SELECT space_id, COUNT(*) AS n FROM {Space.facilities.through._meta.db_table}
+    WHERE space_id IN (SELECT id FROM candidates)
+    AND facility_id IN ({", ".join(self.param(pk) for pk in self.wished) or "NULL"})
+    GROUP BY space_id),
+scored AS (
+    SELECT c.id AS space_id, c.building_id, c.is_let,
+           f.building_id IS NOT NULL AS in_focus,
+           f.building_id IS NOT NULL AND h.building_id IS NULL AS completes,
+           {self.score()} AS score
+    FROM candidates c
+    JOIN points p ON p.building_id = c.building_id
+    LEFT JOIN serving st ON st.space_id = c.id
+    LEFT JOIN wished w ON w.space_id = c.id
+    LEFT JOIN focus f ON f.building_id = c.building_id
+    LEFT JOIN housed h ON h.building_id = c.building_id),
+ranked AS MATERIALIZED (
+    SELECT building_id, MAX({sql.tenths("score")}) AS tenths,
+           MAX(CASE WHEN in_focus THEN 1 ELSE 0 END) AS in_focus,
+           MAX(CASE WHEN completes THEN 1 ELSE 0 END) AS completes,
+           SUM(CASE WHEN is_let THEN 0 ELSE 1 END) AS free
+    FROM scored GROUP BY building_id),
+ordered AS (
+    SELECT ranked.*, COUNT(*) OVER () AS total,
+           ROW_NUMBER() OVER (ORDER BY tenths DESC, completes DESC, free DESC, building_id)
+           AS position
+    FROM ranked),
+completing AS (
+    SELECT building_id, COUNT(*) OVER () AS total,
+           ROW_NUMBER() OVER (ORDER BY city_name, name, building_id) AS position
+    FROM focus
+    WHERE building_id NOT IN (SELECT building_id FROM housed)
+    AND building_id NOT IN (SELECT building_id FROM ranked))"""
+        return text
+
+    def statement(self, *, page: int | None, size: int) -> str:
+        """The ranking: with `page`, that page of `size` ranked buildings (the last page when
+        it asks beyond) and the first `size` completing ones; without, all of both."""
+        text = self.steps() + """
+SELECT 0 AS part, building_id, tenths, in_focus, completes, free, total, position
+FROM ordered"""
+        if page is not None:
+            last = self.sql.greatest(f"(total + {size - 1}) / {size}", "1")
+            text += (f" WHERE (position - 1) / {size} = "
+                     f"{self.sql.least(self.param(page), last)} - 1")
+        text += """
+UNION ALL
+SELECT 1, building_id, 0, 1, 1, 0, total, position FROM completing"""
+        if page is not None:
+            text += f" WHERE position <= {size}"
+        return text + "\nORDER BY part, position"
+
+    def space_scores(self) -> dict[int, float]:
+        """Every candidate space's fit as the statement computes it (for the tests)."""
+        # As a double: PostgreSQL would write a real in its shortest decimal, not exactly.
+        statement = self.steps() + (
+            "\nSELECT space_id, CAST(score AS double precision) FROM scored")
+        with connection.cursor() as cursor:
+            cursor.execute(statement, self.params)
+            return {space_id: float(score) for space_id, score in cursor.fetchall()}
+
+    def rows(self, *, page: int | None, size: int) -> Ranking:
+        statement = self.statement(page=page, size=size)
+        with connection.cursor() as cursor:
+            cursor.execute(statement, self.params)
+            found = cursor.fetchall()
+        ranked = [row for row in found if row[0] == 0]
+        completing = [row for row in found if row[0] == 1]
+        return Ranking(
+            wish=self.wish, on=self.on,
+            rows=[Ranked(building_id=row[1], tenths=int(row[2]), in_focus=bool(row[3]),
+                         completes=bool(row[4]), free=int(row[5])) for row in ranked],
+            count=int(ranked[0][6]) if ranked else 0,
+            first=int(ranked[0][7]) - 1 if ranked else 0,
+            completing_elsewhere=[row[1] for row in completing],
+            completing_count=int(completing[0][6]) if completing else 0)
+
+
+def _stage_ids() -> list[int]:
+    return list(Stage.objects.order_by("order").values_list("pk", flat=True))
+
+
+def finder_ranking(*, wish: FinderWish, on: date, page: int | None = None,
+                   per_page: int = PER_PAGE) -> Ranking:
+    """The buildings ranked for the wish (see the module): every one, or with `page` that
+    page (the last one when it asks beyond); and the buildings that would complete the chain
+    with nothing free, all of them or the first `per_page`. One statement."""
+    return _Ranking(wish, on, _stage_ids()).rows(page=page, size=per_page)
+
+
+def candidate_scores(*, wish: FinderWish, on: date) -> dict[int, float]:
+    """Every candidate space's fit as the ranking statement computes it, by space id."""
+    return _Ranking(wish, on, _stage_ids()).space_scores()
 
 
 # --- one page, with the reasons in words -----------------------------------------------------------
+
+class _Shown:
+    """The ranking as a Paginator's list: its length is the count, and its one slice the
+    page's rows the statement returned (the Paginator asks for no other)."""
+
+    def __init__(self, ranking: Ranking):
+        self.ranking = ranking
+
+    def count(self) -> int:
+        return self.ranking.count
+
+    def __len__(self) -> int:
+        return self.ranking.count
+
+    def __getitem__(self, key: slice) -> list[Ranked]:
+        first = self.ranking.first
+        if key.start != first or key.stop < first + len(self.ranking.rows):
+            raise IndexError(f"the ranking holds rows {first}.. only, not {key}")
+        return self.ranking.rows
+
+
+def _page_number(page: int | str | None) -> int:
+    """The page asked for as Paginator.get_page reads it: not a number, the first; below 1,
+    the last."""
+    try:
+        number = int(page) if page is not None else 1
+    except (TypeError, ValueError):
+        return 1
+    return number if 1 <= number <= _LAST_PAGE else _LAST_PAGE
+
 
 def finder_page(*, wish: FinderWish, on: date, page: int | str | None = 1,
                 per_page: int = PER_PAGE) -> FinderPage:
     """A page of the ranked buildings with each one's best space, the fit's reasons, its
     open calls and free spaces; and the buildings that would complete a chain with the
-    creative although nothing is free there now."""
-    ranking = finder_ranking(wish=wish, on=on)
-    shown = Paginator(ranking.ranked_ids(), per_page).get_page(page)
-    ids = list(shown.object_list)
-    position = {int(pk): b for b, pk in enumerate(ranking.building_ids)}
-    best_space = {pk: int(ranking.space_ids[ranking.best[position[pk]]]) for pk in ids}
-    buildings = Building.objects.filter(pk__in=ids).select_related("city").in_bulk()
-    spaces = Space.objects.filter(pk__in=best_space.values()).prefetch_related(
-        Prefetch("facilities", queryset=Facility.objects.order_by("code"))).in_bulk()
-    calls: dict[int, list[Call]] = {}
-    for call in (Call.objects.filter(building__in=ids, published_at__isnull=False,
+    creative although nothing is free there now. A fixed number of queries; nothing is read
+    or computed for the ranked buildings not shown."""
+    indexes = Indexes.load()
+    stage_ids = sorted(indexes.stage, key=indexes.stage.get)
+    ranking = _Ranking(wish, on, stage_ids).rows(page=_page_number(page), size=per_page)
+    number = ranking.first // per_page + 1 if ranking.rows else 1
+    shown = Paginator(_Shown(ranking), per_page).page(number)
+    ids = ranking.ranked_ids()
+    buildings = Building.objects.filter(pk__in=[*ids, *ranking.completing_elsewhere]) \
+        .select_related("city").in_bulk()
+    spaces: dict[int, list[Space]] = {pk: [] for pk in ids}
+    for space in (_candidates(on).filter(building__in=ids).order_by("building", "pk")
+                  .prefetch_related("stages", Prefetch(
+                      "facilities", queryset=Facility.objects.order_by("code")))):
+        spaces[space.building_id].append(space)
+    open_calls = Call.objects.filter(building__in=ids, published_at__isnull=False,
                                      opens_on__lte=on, closes_on__gte=on)
-                 .order_by("closes_on", "title", "pk")
-                 .prefetch_related(Prefetch("spaces", queryset=Space.objects.filter(
-                     archived=False).order_by("code")))):
+    calls: dict[int, list[Call]] = {}
+    for call in open_calls.order_by("closes_on", "title", "pk"):
+        call.open_spaces = []
         calls.setdefault(call.building_id, []).append(call)
+    # Which active spaces each call offers (they are among the candidates read above). A
+    # query of its own, not a prefetch, so that it runs whether or not a call was found.
+    offers = {space.pk: space for group in spaces.values() for space in group}
+    by_call = {call.pk: call for building in calls.values() for call in building}
+    for call_id, space_id in (Call.spaces.through.objects
+                              .filter(call__in=open_calls, space__archived=False)
+                              .order_by("space__code").values_list("call_id", "space_id")):
+        by_call[call_id].open_spaces.append(offers[space_id])
+    fits = _fits(wish, ranking.rows, buildings, spaces, indexes)
+    for fit in fits:
+        fit.calls = calls.get(fit.building.pk, [])
+    return FinderPage(wish=wish, page=shown, buildings=fits,
+                      completing=[buildings[pk] for pk in ranking.completing_elsewhere],
+                      completing_count=ranking.completing_count)
+
+
+def _candidates(on: date) -> QuerySet[Space]:
+    """Active spaces free on the day or offered in an open call, with `is_let`."""
+    running = tenancies_running(on).filter(space=OuterRef("pk"))
+    in_open_call = Call.spaces.through.objects.filter(
+        space=OuterRef("pk"), call__published_at__isnull=False, call__opens_on__lte=on,
+        call__closes_on__gte=on)
+    return (Space.objects.filter(archived=False)
+            .annotate(is_let=Exists(running), offered=Exists(in_open_call))
+            .filter(Q(is_let=False) | Q(offered=True)))
+
+
+def _fits(wish: FinderWish, rows: list[Ranked], buildings: dict[int, Building],
+          spaces: dict[int, list[Space]], indexes: Indexes) -> list[BuildingFit]:
+    """The shown buildings' candidate spaces scored by `score_matrix` itself (one call per
+    set of weights), each building's best space — the highest fit, then free today, then
+    cheaper, then older; its fit is the one the ranking ordered by — and the parts of its
+    fit (`components`, for the best spaces only)."""
+    if not rows:
+        return []
+    chain, stage = indexes.chain[wish.chain.pk], indexes.stage[wish.stage.pk]
+    columns = [space for row in rows for space in spaces[row.building_id]]
+    housed = np.zeros((len(rows), max(len(indexes.chain), 1)), dtype=np.uint64)
+    for b, row in enumerate(rows):
+        if row.in_focus and not row.completes:
+            housed[b, chain] = bitmask([stage])
+    arrays = Spaces(
+        stages=[bitmask(indexes.stage[s.pk] for s in space.stages.all()) for space in columns],
+        building=[b for b, row in enumerate(rows) for _space in spaces[row.building_id]],
+        area=[float(space.area_m2) for space in columns],
+        rent=[float(space.monthly_rent) for space in columns],
+        facilities=[bitmask(indexes.facility[f.pk] for f in space.facilities.all())
+                    for space in columns],
+        focus=[bitmask([chain]) if row.in_focus else 0 for row in rows], housed=housed)
+    applicant = applicant_arrays([Wishes(
+        stage_id=wish.stage.pk, chain_id=wish.chain.pk, min_area=wish.min_area,
+        max_area=wish.max_area, max_rent=wish.max_rent,
+        facility_ids=[f.pk for f in wish.facilities])], indexes)
+    weights = weights_for([buildings[row.building_id] for row in rows])
+    ids = np.array([space.pk for space in columns], dtype=np.int64)
+    let = np.array([space.is_let for space in columns], dtype=bool)
+    best = np.zeros(len(rows), dtype=np.int64)
+    scores = np.zeros(len(columns), dtype=np.float32)
+    parts: dict[int, dict[str, float]] = {}
+    groups: dict[Weights, list[int]] = {}
+    for b, row in enumerate(rows):
+        groups.setdefault(weights[row.building_id], []).append(b)
+    for group_weights, group in groups.items():
+        in_group = np.flatnonzero(np.isin(arrays.building, group))
+        scores[in_group] = score_matrix(applicant, arrays.take(in_group), group_weights)[0]
+        for b in group:
+            mine = np.flatnonzero(arrays.building == b)
+            order = np.lexsort((ids[mine], arrays.rent[mine], let[mine], -scores[mine]))
+            best[b] = mine[order[0]]
+        chosen = arrays.take(best[group])
+        points = components(applicant, chosen, group_weights)
+        for k, b in enumerate(group):
+            parts[b] = {name: float(points[name][0, k]) for name in COMPONENTS}
+            parts[b]["bonus"] = float(applicant.bonus[0])
+            parts[b]["total"] = float(scores[best[b]])
     fits = []
-    for pk in ids:
-        b = position[pk]
-        column = int(ranking.best[b])
-        parts = breakdown(ranking.applicant, ranking.spaces, ranking.weights[pk], 0, column)
-        space = spaces[best_space[pk]]
+    for b, row in enumerate(rows):
+        space, weight = columns[best[b]], weights[row.building_id]
         fits.append(BuildingFit(
-            building=buildings[pk], fit=round(parts["total"], 1), space=space,
-            space_free=not bool(ranking.let[column]),
-            parts={name: round(value, 1) for name, value in parts.items()},
-            reasons=reasons(wish, space, parts, ranking.weights[pk],
-                            completes=bool(ranking.completes[b]),
-                            in_focus=bool(ranking.spaces.focus[b])),
-            calls=calls.get(pk, []), free_spaces=int(ranking.free[b]),
-            completes_chain=bool(ranking.completes[b])))
-    completing = list(Building.objects.filter(pk__in=ranking.completing_elsewhere)
-                      .select_related("city").order_by("city__name", "name", "pk")[:per_page])
-    return FinderPage(wish=wish, page=shown, buildings=fits, completing=completing,
-                      completing_count=len(ranking.completing_elsewhere))
+            building=buildings[row.building_id], fit=round(parts[b]["total"], 1), space=space,
+            space_free=not space.is_let,
+            parts={name: round(value, 1) for name, value in parts[b].items()},
+            reasons=reasons(wish, space, parts[b], weight, completes=row.completes,
+                            in_focus=row.in_focus),
+            calls=[], free_spaces=row.free, completes_chain=row.completes))
+    return fits
 
 
 # --- reasons in words -------------------------------------------------------------------------------

@@ -23,8 +23,21 @@ from django.urls import reverse
 from django.utils import formats, translation
 
 from broedplaats.matching import score_matrix
+from broedplaats.models import Space
 from broedplaats.roles import CREATIVE
-from broedplaats.selectors.finder import FinderWish, finder_page, finder_ranking
+from broedplaats.selectors.finder import (
+    FinderWish,
+    candidate_scores,
+    finder_page,
+    finder_ranking,
+)
+from broedplaats.selectors.matching import (
+    BuildingContext,
+    Indexes,
+    Wishes,
+    applicant_arrays,
+    building_space_arrays,
+)
 from broedplaats.services import call_create, call_publish, fit_weights_set
 from tests.factories import (
     BuildingFactory,
@@ -152,19 +165,32 @@ def test_the_ranking_follows_the_hand_worked_fits(world):
     assert _names(world, ranking.ranked_ids()) == ["B", "A", "C"]
     fits = {key: ranking.fit_of(world["buildings"][key].pk) for key in "BAC"}
     assert fits == {"B": 92.5, "A": 85.0, "C": 55.0}
-    b = int(list(ranking.building_ids).index(world["buildings"]["B"].pk))
-    assert ranking.free[b] == 1  # B1; B2 is let
-    assert list(ranking.completes[ranking.order]) == [True, False, False]
+    assert ranking.row_of(world["buildings"]["B"].pk).free == 1  # B1; B2 is let
+    assert [row.completes for row in ranking.rows] == [True, False, False]
+    assert ranking.count == 3
     # D has fashion in focus and no fashion maker: complete the chain there, nothing free.
     assert _names(world, ranking.completing_elsewhere) == ["D"]
 
 
 def test_every_score_is_the_pure_function_the_rounds_use(world):
-    ranking = finder_ranking(wish=_wish(world), on=world["today"])
-    expected = score_matrix(ranking.applicant, ranking.spaces)[0]  # default weights everywhere
-    assert ranking.scores.tolist() == expected.tolist()
-    assert round(float(sorted(ranking.scores)[0]), 3) == 55.0
-    assert sorted(round(float(s), 3) for s in ranking.scores) == [55.0, 57.857, 85.0, 92.5]
+    # The database scores each candidate space (A1, B1, B2, C1) as score_matrix does, to the
+    # float32 (default weights everywhere).
+    wish, today = _wish(world), world["today"]
+    scores = candidate_scores(wish=wish, on=today)
+    spaces = Space.objects.filter(pk__in=scores).prefetch_related("stages", "facilities")
+    assert sorted(space.code for space in spaces) == ["A1", "B1", "B2", "C1"]
+    indexes = Indexes.load()
+    applicant = applicant_arrays([Wishes(
+        stage_id=wish.stage.pk, chain_id=wish.chain.pk, min_area=wish.min_area,
+        max_area=wish.max_area, max_rent=wish.max_rent,
+        facility_ids=[f.pk for f in wish.facilities])], indexes)
+    for building in {space.building for space in spaces}:
+        own = [space for space in spaces if space.building_id == building.pk]
+        context = BuildingContext.load([building.pk], today)
+        expected = score_matrix(applicant, building_space_arrays(building.pk, own, context,
+                                                                 indexes))[0]
+        assert [scores[space.pk] for space in own] == expected.tolist()
+    assert sorted(round(s, 3) for s in scores.values()) == [55.0, 57.857, 85.0, 92.5]
 
 
 def test_a_buildings_own_weights_count(world):
@@ -197,7 +223,7 @@ def test_the_page_explains_each_fit_in_words(world):
     assert (b.building.name, b.space.code, b.space_free, b.free_spaces) == (
         "Broedplaats Oost", "B2", False, 1)
     assert [call.title for call in b.calls] == ["Ateliers"]
-    assert [s.code for s in b.calls[0].spaces.all()] == ["B2"]
+    assert [s.code for s in b.calls[0].open_spaces] == ["B2"]
     texts = {reason.part: reason.text for reason in b.reasons}
     assert texts["completeness"] == ("You would complete the chain: no tenant of Fashion is in "
                                      "Making (maken) here now.")
