@@ -14,7 +14,7 @@ figure derived from fewer than 5 people (a median, a share): see `Column.base`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
@@ -40,6 +40,7 @@ from django.db.models.functions import (
     TruncDate,
     TruncQuarter,
 )
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from broedplaats.db import DaysBetween, Percentile, grouped_with_subtotals
@@ -415,7 +416,12 @@ def demand(scope: Scope) -> Table:
         **({"kind": scope.space_kind} if scope.space_kind else {})).values("pk").distinct().count()
     call_applicants = apps.filter(call__in=call_ids).exclude(status=ApplicationStatus.DRAFT) \
         .aggregate(n=Count("creative", distinct=True))["n"]
-    submitted = apps.filter(submitted_at__date__gte=scope.start, submitted_at__date__lte=scope.end)
+    # Submitted on a day of the period (in the current time zone, as `__date` would read it),
+    # as a range of moments: no conversion of every application's time to a date.
+    submitted = apps.filter(
+        submitted_at__gte=timezone.make_aware(datetime.combine(scope.start, time.min)),
+        submitted_at__lt=timezone.make_aware(datetime.combine(scope.end + timedelta(days=1),
+                                                              time.min)))
     placed_ever = Application.objects.filter(creative=OuterRef("creative"),
                                              status=ApplicationStatus.ACCEPTED).filter(
         _in_scope(scope, building="building"))

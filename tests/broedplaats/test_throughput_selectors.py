@@ -533,3 +533,24 @@ def test_space_tenancies_are_the_tenancies_of_the_spaces_in_scope(varied, change
                             .values_list("pk", flat=True))
     if not changes:
         assert len(rows) == 12  # world's 5 in city A; varied's 7 on active spaces and buildings
+
+
+def test_applied_in_the_period_counts_the_days_of_the_period_in_local_time(world, english):
+    # Demand reads the period as a range of moments; the days are Amsterdam's, as `__date` reads
+    # them: 23:59 before the first day and 00:00 after the last are outside, a UTC evening
+    # that is already the next day in Amsterdam too.
+    moments = [datetime.combine(START, time(0, 0), tzinfo=AMS),
+               datetime.combine(START - timedelta(days=1), time(23, 59), tzinfo=AMS),
+               datetime.combine(END, time(23, 59), tzinfo=AMS),
+               datetime.combine(END + timedelta(days=1), time(0, 0), tzinfo=AMS),
+               datetime.combine(START - timedelta(days=1), time(22, 30), tzinfo=ZoneInfo("UTC")),
+               datetime.combine(END, time(22, 30), tzinfo=ZoneInfo("UTC"))]
+    for moment in moments:
+        Application.objects.create(creative=CreativeFactory(discipline=world["designer"]),
+                                   building=world["a1"], status=ApplicationStatus.SUBMITTED,
+                                   submitted_at=moment)
+    rows = by(raw("demand", scope_of(world)), "measure")
+    straightforward = Application.objects.filter(
+        building__city=world["a"], submitted_at__date__gte=START, submitted_at__date__lte=END,
+    ).values("creative").distinct().count()
+    assert rows["Applied in the period"]["value"] == straightforward == 3
