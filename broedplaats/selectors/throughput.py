@@ -281,15 +281,17 @@ def _months(start: date, end: date, limit: int = 60) -> list[date]:
     return months[-limit:]
 
 
-def _snapshots(scope: Scope, days: list[date]) -> dict:
-    """Spaces let and their m² on each of `days` (one query; tenancies overlapping the days)."""
+def _snapshots(scope: Scope, days: list[date], *, area: bool = True) -> dict:
+    """Spaces let (`n<index>`) and, with `area`, their m² (`a<index>`) on each of `days` (one
+    query; tenancies overlapping the days)."""
     if not days:
         return {}
     aggregates = {}
     for index, day in enumerate(days):
         on = Q(start__lte=day, ends__gt=day)
         aggregates[f"n{index}"] = Count("pk", filter=on)
-        aggregates[f"a{index}"] = Sum("space__area_m2", filter=on)
+        if area:
+            aggregates[f"a{index}"] = Sum("space__area_m2", filter=on)
     return (
         _space_tenancies(scope)
         .filter(start__lte=max(days), ends__gt=min(days))
@@ -1001,7 +1003,7 @@ def trends(scope: Scope) -> Table:
     ended in it, for the last five years (twenty quarters up to the period's end)."""
     quarters = _quarters(scope.end)
     totals = _spaces(scope).aggregate(spaces=Count("pk"))
-    let = _snapshots(scope, quarters)
+    let = _snapshots(scope, quarters, area=False)  # the shares of spaces only
     ended = {
         row["quarter"]: row for row in _tenancies(scope)
         .filter(actual_end__gte=quarters[0], actual_end__lte=scope.end)

@@ -554,3 +554,33 @@ def test_applied_in_the_period_counts_the_days_of_the_period_in_local_time(world
         building__city=world["a"], submitted_at__date__gte=START, submitted_at__date__lte=END,
     ).values("creative").distinct().count()
     assert rows["Applied in the period"]["value"] == straightforward == 3
+
+
+@pytest.mark.parametrize("changes", [{}, {"space_kind": SpaceKind.STUDIO}, {"chain_id": "music"}])
+def test_monthly_and_quarterly_occupancy_match_the_tenancies_counted_by_hand(varied, changes):
+    from broedplaats.models import Space, Tenancy
+
+    values = {key: varied[value].pk if key == "chain_id" else value
+              for key, value in changes.items()}
+    scope = scope_of(varied, **values)
+    spaces = Space.objects.filter(building__city=varied["a"], archived=False,
+                                  building__archived=False,
+                                  **({"kind": scope.space_kind} if scope.space_kind else {}),
+                                  **({"building__chain_focus": scope.chain_id}
+                                     if scope.chain_id else {}))
+    tenancies = list(Tenancy.objects.filter(space__in=spaces).select_related("space"))
+
+    def let_on(day):
+        held = [x for x in tenancies if x.start <= day < (x.actual_end or x.planned_end)]
+        return len(held), float(sum(x.space.area_m2 for x in held))
+
+    total, area = spaces.count(), float(sum(space.area_m2 for space in spaces))
+    for row in raw("occupancy-monthly", scope).rows:
+        n, m2 = let_on(row["month"])
+        assert (row["let"], row["share"], row["let_area"]) == (n, t._share(n, total), m2)
+        assert row["area_share"] == t._share(m2, area)
+    quarters = t._quarters(scope.end)
+    rows = raw("trends", scope).rows
+    assert [row["occupancy"] for row in rows] == [t._share(let_on(day)[0], total)
+                                                  for day in quarters]
+    assert any(row["occupancy"] for row in rows)
