@@ -52,7 +52,15 @@ def test_forgotten_password_to_a_changed_one_on_a_phone(page):
     log_in(page, EMAIL, NEW)
     page.wait_for_url("**/home/creative/")
     assert no_sideways_scroll(page)
-    page.click("header a[href='/accounts/password/change/']")
+    # On a phone the site menu folds away behind one button; it opens and says so.
+    change = page.locator("header a[href='/accounts/password/change/']")
+    assert not change.is_visible()
+    toggle = page.locator("header button.menu-toggle")
+    assert toggle.get_attribute("aria-expanded") == "false"
+    toggle.click()
+    assert toggle.get_attribute("aria-expanded") == "true"
+    assert no_sideways_scroll(page)
+    change.click()
     assert no_sideways_scroll(page)
     page.fill("input[name=old_password]", "fout")
     page.fill("input[name=new_password1]", "werkplaats-lindeboom-8")
@@ -68,3 +76,19 @@ def test_forgotten_password_to_a_changed_one_on_a_phone(page):
     assert no_sideways_scroll(page)
     user.refresh_from_db()
     assert user.check_password("werkplaats-lindeboom-8")
+
+
+def test_the_menu_stays_open_at_desktop_width_and_without_scripts(browser, live_server):
+    """The fold is for phones only, and only where the script runs: at 1280 px the links show
+    with no button, and at 390 px without JavaScript the menu is simply open."""
+    for width, scripts, links_shown, button_shown in [(1280, True, True, False),
+                                                      (390, False, True, False),
+                                                      (390, True, False, True)]:
+        context = browser.new_context(base_url=live_server.url, java_script_enabled=scripts,
+                                      viewport={"width": width, "height": 844})
+        page = context.new_page()
+        page.goto("/")
+        assert page.locator("header a[href='/accounts/login/']").is_visible() is links_shown
+        assert page.locator("header button.menu-toggle").is_visible() is button_shown
+        assert no_sideways_scroll(page)
+        context.close()
