@@ -39,7 +39,7 @@ from decimal import Decimal
 import numpy as np
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -104,6 +104,7 @@ class Ranking:
     completing_elsewhere: list[int] = field(default_factory=list)
     completing_count: int = 0
     first: int = 0  # how many ranked buildings come before `rows`
+    candidates: dict[int, bool] = field(default_factory=dict)  # a page's spaces: let?
 
     def ranked_ids(self) -> list[int]:
         return [row.building_id for row in self.rows]
@@ -369,20 +370,28 @@ completing AS (
 
     def statement(self, *, page: int | None, size: int) -> str:
         """The ranking: with `page`, that page of `size` ranked buildings (the last page when
-        it asks beyond) and the first `size` completing ones; without, all of both."""
-        text = self.steps() + """
+        it asks beyond), the first `size` completing ones, and the shown buildings' candidate
+        spaces (whether let); without, every ranked and completing building."""
+        text = self.steps()
+        if page is None:
+            return text + """
 SELECT 0 AS part, building_id, tenths, in_focus, completes, free, total, position
-FROM ordered"""
-        if page is not None:
-            last = self.sql.greatest(f"(total + {size - 1}) / {size}", "1")
-            text += (f" WHERE (position - 1) / {size} = "
-                     f"{self.sql.least(self.param(page), last)} - 1")
-        text += """
+FROM ordered
 UNION ALL
-SELECT 1, building_id, 0, 1, 1, 0, total, position FROM completing"""
-        if page is not None:
-            text += f" WHERE position <= {size}"
-        return text + "\nORDER BY part, position"
+SELECT 1, building_id, 0, 1, 1, 0, total, position FROM completing
+ORDER BY part, position"""
+        last = self.sql.greatest(f"(total + {size - 1}) / {size}", "1")
+        return text + f""",
+shown AS (
+    SELECT * FROM ordered
+    WHERE (position - 1) / {size} = {self.sql.least(self.param(page), last)} - 1)
+SELECT 0 AS part, building_id, tenths, in_focus, completes, free, total, position FROM shown
+UNION ALL
+SELECT 1, building_id, 0, 1, 1, 0, total, position FROM completing WHERE position <= {size}
+UNION ALL
+SELECT 2, building_id, CASE WHEN is_let THEN 1 ELSE 0 END, 0, 0, 0, 0, id FROM candidates
+WHERE building_id IN (SELECT building_id FROM shown)
+ORDER BY part, position"""
 
     def space_scores(self) -> dict[int, float]:
         """Every candidate space's fit as the statement computes it (for the tests)."""
@@ -401,6 +410,7 @@ SELECT 1, building_id, 0, 1, 1, 0, total, position FROM completing"""
         ranked = [row for row in found if row[0] == 0]
         completing = [row for row in found if row[0] == 1]
         return Ranking(
+            candidates={row[7]: bool(row[2]) for row in found if row[0] == 2},
             wish=self.wish, on=self.on,
             rows=[Ranked(building_id=row[1], tenths=int(row[2]), in_focus=bool(row[3]),
                          completes=bool(row[4]), free=int(row[5])) for row in ranked],
@@ -473,11 +483,21 @@ def finder_page(*, wish: FinderWish, on: date, page: int | str | None = 1,
     ids = ranking.ranked_ids()
     buildings = Building.objects.filter(pk__in=[*ids, *ranking.completing_elsewhere]) \
         .select_related("city").in_bulk()
+    # The shown buildings' candidate spaces with their stages and facilities as plain ids
+    # (only ids are scored and reasoned about; no Stage or Facility rows are built).
     spaces: dict[int, list[Space]] = {pk: [] for pk in ids}
-    for space in (_candidates(on).filter(building__in=ids).order_by("building", "pk")
-                  .prefetch_related("stages", Prefetch(
-                      "facilities", queryset=Facility.objects.order_by("code")))):
+    by_id = {}
+    for space in Space.objects.filter(pk__in=ranking.candidates).order_by("building", "pk"):
+        space.is_let = ranking.candidates[space.pk]
+        space.stage_ids, space.facility_ids = [], set()
         spaces[space.building_id].append(space)
+        by_id[space.pk] = space
+    for space_id, stage_id in Space.stages.through.objects.filter(
+            space__in=ranking.candidates).values_list("space_id", "stage_id"):
+        by_id[space_id].stage_ids.append(stage_id)
+    for space_id, facility_id in Space.facilities.through.objects.filter(
+            space__in=ranking.candidates).values_list("space_id", "facility_id"):
+        by_id[space_id].facility_ids.add(facility_id)
     open_calls = Call.objects.filter(building__in=ids, published_at__isnull=False,
                                      opens_on__lte=on, closes_on__gte=on)
     calls: dict[int, list[Call]] = {}
@@ -486,29 +506,17 @@ def finder_page(*, wish: FinderWish, on: date, page: int | str | None = 1,
         calls.setdefault(call.building_id, []).append(call)
     # Which active spaces each call offers (they are among the candidates read above). A
     # query of its own, not a prefetch, so that it runs whether or not a call was found.
-    offers = {space.pk: space for group in spaces.values() for space in group}
     by_call = {call.pk: call for building in calls.values() for call in building}
     for call_id, space_id in (Call.spaces.through.objects
                               .filter(call__in=open_calls, space__archived=False)
                               .order_by("space__code").values_list("call_id", "space_id")):
-        by_call[call_id].open_spaces.append(offers[space_id])
+        by_call[call_id].open_spaces.append(by_id[space_id])
     fits = _fits(wish, ranking.rows, buildings, spaces, indexes)
     for fit in fits:
         fit.calls = calls.get(fit.building.pk, [])
     return FinderPage(wish=wish, page=shown, buildings=fits,
                       completing=[buildings[pk] for pk in ranking.completing_elsewhere],
                       completing_count=ranking.completing_count)
-
-
-def _candidates(on: date) -> QuerySet[Space]:
-    """Active spaces free on the day or offered in an open call, with `is_let`."""
-    running = tenancies_running(on).filter(space=OuterRef("pk"))
-    in_open_call = Call.spaces.through.objects.filter(
-        space=OuterRef("pk"), call__published_at__isnull=False, call__opens_on__lte=on,
-        call__closes_on__gte=on)
-    return (Space.objects.filter(archived=False)
-            .annotate(is_let=Exists(running), offered=Exists(in_open_call))
-            .filter(Q(is_let=False) | Q(offered=True)))
 
 
 def _fits(wish: FinderWish, rows: list[Ranked], buildings: dict[int, Building],
@@ -526,11 +534,11 @@ def _fits(wish: FinderWish, rows: list[Ranked], buildings: dict[int, Building],
         if row.in_focus and not row.completes:
             housed[b, chain] = bitmask([stage])
     arrays = Spaces(
-        stages=[bitmask(indexes.stage[s.pk] for s in space.stages.all()) for space in columns],
+        stages=[bitmask(indexes.stage[pk] for pk in space.stage_ids) for space in columns],
         building=[b for b, row in enumerate(rows) for _space in spaces[row.building_id]],
         area=[float(space.area_m2) for space in columns],
         rent=[float(space.monthly_rent) for space in columns],
-        facilities=[bitmask(indexes.facility[f.pk] for f in space.facilities.all())
+        facilities=[bitmask(indexes.facility[pk] for pk in space.facility_ids)
                     for space in columns],
         focus=[bitmask([chain]) if row.in_focus else 0 for row in rows], housed=housed)
     applicant = applicant_arrays([Wishes(
@@ -587,7 +595,8 @@ def _m2(value) -> str:
 def reasons(wish: FinderWish, space: Space, parts: dict[str, float], weights: Weights, *,
             completes: bool, in_focus: bool) -> list[Reason]:
     """The parts of a fit in words, in the order of the score (waiting time left out: the
-    finder assumes none, a round counts it)."""
+    finder assumes none, a round counts it). `space.facility_ids`: the ids of its
+    facilities."""
     points = weights.normalised()
     stage, chain = str(wish.stage), wish.chain.display_name
 
@@ -639,7 +648,7 @@ def reasons(wish: FinderWish, space: Space, parts: dict[str, float], weights: We
     if not wish.facilities:
         text = _("You wished no facilities.")
     else:
-        has = {facility.pk for facility in space.facilities.all()}
+        has = space.facility_ids
         missing = [str(f) for f in wish.facilities if f.pk not in has]
         if not missing:
             text = _("Has every facility you wish.")
