@@ -11,7 +11,6 @@ from django.utils import formats
 from rest_framework.test import APIClient
 
 from broedplaats.models import Call, Offer
-from broedplaats.roles import PROGRAMMER
 from broedplaats.services import (
     application_create,
     application_submit,
@@ -22,12 +21,9 @@ from broedplaats.services import (
     screening_record,
 )
 from tests.factories import (
-    BuildingFactory,
     CreativeFactory,
-    PolicyFactory,
-    SpaceFactory,
-    UserFactory,
 )
+from tests.worlds import place_world
 
 TODAY = date(2026, 3, 2)
 pytestmark = pytest.mark.usefixtures("english")
@@ -37,16 +33,7 @@ pytestmark = pytest.mark.usefixtures("english")
 def place(db, today):
     """A building under a policy that ends in 200 days, a programmer, two spaces and a call
     open from yesterday for a month, published today."""
-    policy = PolicyFactory(valid_to=today + timedelta(days=200))
-    programmer = UserFactory(roles=[PROGRAMMER])
-    building = BuildingFactory(city=policy.city, programmers=[programmer])
-    spaces = [SpaceFactory(building=building), SpaceFactory(building=building)]
-    call = call_create(building=building, title="Ateliers", spaces=spaces,
-                       opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30),
-                       by=programmer)
-    call_publish(call=call, on=today, by=programmer)
-    return {"policy": policy, "programmer": programmer, "building": building, "spaces": spaces,
-            "call": call}
+    return place_world(today, valid_to=today + timedelta(days=200))
 
 
 def eligible(place, today):

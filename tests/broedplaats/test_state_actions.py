@@ -26,7 +26,6 @@ from broedplaats.services import (
     application_transition,
     call_close,
     call_create,
-    call_publish,
     offer_accept,
     offer_decline,
     offer_make,
@@ -38,11 +37,10 @@ from broedplaats.services import (
 from tests.factories import (
     BuildingFactory,
     CreativeFactory,
-    PolicyFactory,
-    SpaceFactory,
     TenancyFactory,
     UserFactory,
 )
+from tests.worlds import place_world
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -57,16 +55,7 @@ def client():
 @pytest.fixture
 def place(db, today):
     """A building under a policy with a programmer, two spaces and an open published call."""
-    policy = PolicyFactory()
-    programmer = UserFactory(roles=[PROGRAMMER])
-    building = BuildingFactory(city=policy.city, programmers=[programmer])
-    spaces = [SpaceFactory(building=building), SpaceFactory(building=building)]
-    call = call_create(building=building, title="Ateliers", spaces=spaces,
-                       opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30),
-                       by=programmer)
-    call_publish(call=call, on=today, by=programmer)
-    return {"policy": policy, "programmer": programmer, "building": building, "spaces": spaces,
-            "call": call}
+    return place_world(today)
 
 
 def application_in(place, today, *path):

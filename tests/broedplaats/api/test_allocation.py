@@ -40,6 +40,7 @@ from tests.factories import (
     UserFactory,
     stage,
 )
+from tests.worlds import place_world
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -62,16 +63,7 @@ def creative_user(**kwargs):
 def place(db, today):
     """A building under a policy with a programmer, two spaces and a published call open
     from yesterday for a month."""
-    policy = PolicyFactory()
-    programmer = UserFactory(roles=[PROGRAMMER])
-    building = BuildingFactory(city=policy.city, programmers=[programmer])
-    spaces = [SpaceFactory(building=building), SpaceFactory(building=building)]
-    call = call_create(building=building, title="Ateliers", spaces=spaces,
-                       opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30),
-                       by=programmer)
-    call_publish(call=call, on=today, by=programmer)
-    return {"policy": policy, "programmer": programmer, "building": building, "spaces": spaces,
-            "call": call}
+    return place_world(today)
 
 
 def submitted(place, creative, today):

@@ -14,8 +14,6 @@ from broedplaats.roles import CITY_BUREAU, CREATIVE, PROGRAMMER
 from broedplaats.services import (
     application_create,
     application_submit,
-    call_create,
-    call_publish,
     screening_record,
 )
 from tests.factories import (
@@ -26,6 +24,7 @@ from tests.factories import (
     TenancyFactory,
     UserFactory,
 )
+from tests.worlds import place_world
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -39,16 +38,7 @@ def client():
 @pytest.fixture
 def place(db, today):
     """A building under a policy with a programmer, two spaces and an open published call."""
-    policy = PolicyFactory()
-    programmer = UserFactory(roles=[PROGRAMMER])
-    building = BuildingFactory(city=policy.city, programmers=[programmer])
-    spaces = [SpaceFactory(building=building), SpaceFactory(building=building)]
-    call = call_create(building=building, title="Ateliers", spaces=spaces,
-                       opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30),
-                       by=programmer)
-    call_publish(call=call, on=today, by=programmer)
-    return {"policy": policy, "programmer": programmer, "building": building, "spaces": spaces,
-            "call": call}
+    return place_world(today)
 
 
 @pytest.fixture
