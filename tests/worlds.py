@@ -3,10 +3,29 @@ world is described once. Where the copies differed, the difference is an argumen
 passes its own values explicitly."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from broedplaats.roles import PROGRAMMER
-from broedplaats.services import call_create, call_publish
-from tests.factories import BuildingFactory, PolicyFactory, SpaceFactory, UserFactory
+from broedplaats.services import (
+    application_create,
+    application_submit,
+    call_create,
+    call_publish,
+    screening_record,
+)
+from tests.factories import (
+    BuildingFactory,
+    ChainFactory,
+    CreativeFactory,
+    DisciplineFactory,
+    PolicyFactory,
+    SpaceFactory,
+    StageMoveFactory,
+    TenancyFactory,
+    UserFactory,
+    facility,
+    stage,
+)
 
 
 def place_world(today: date, **policy) -> dict:
@@ -25,3 +44,59 @@ def place_world(today: date, **policy) -> dict:
     return {"policy": policy, "programmer": programmer, "building": building, "spaces": spaces,
             "call": call}
 
+
+def matching_world(*, publish_on: date, opens_on: date, closes_on: date,
+                   tenants_moved_on: date, tenancies_start: date, tenancies_end: date,
+                   programmer_roles=(PROGRAMMER,)) -> dict:
+    """A building of the fashion chain in a city under a policy, housing a fashion tenant at
+    idea (T1) and one at making (T2), so distribution is the missing link. A call, published
+    on `publish_on`, offers three studios:
+    - S1: 30 m², €200, serves idea
+    - S2: 45 m², €300, serves making
+    - S3: 60 m², €450, serves distribution, has daylight
+
+    Keys: city, policy, building, call, programmer, spaces [S1, S2, S3], designer (the
+    fashion discipline), fashion, stages [idea, making, distribution], daylight."""
+    policy = PolicyFactory()
+    city = policy.city
+    fashion = ChainFactory(slug="fashion", name="Mode", name_en="Fashion")
+    designer = DisciplineFactory(chain=fashion, slug="designer")
+    idea, making, distribution = stage("idea"), stage("making"), stage("distribution")
+    programmer = UserFactory(roles=list(programmer_roles))
+    building = BuildingFactory(city=city, chains=[fashion], programmers=[programmer])
+    daylight = facility("daylight")
+    s1 = SpaceFactory(building=building, code="S1", area_m2=Decimal(30),
+                      monthly_rent=Decimal(200), stages=[idea])
+    s2 = SpaceFactory(building=building, code="S2", area_m2=Decimal(45),
+                      monthly_rent=Decimal(300), stages=[making])
+    s3 = SpaceFactory(building=building, code="S3", area_m2=Decimal(60),
+                      monthly_rent=Decimal(450), stages=[distribution], facilities=[daylight])
+    for code, at in (("T1", idea), ("T2", making)):
+        tenant = CreativeFactory(discipline=designer)
+        StageMoveFactory(creative=tenant, to_stage=at, moved_on=tenants_moved_on)
+        TenancyFactory(space=SpaceFactory(building=building, code=code), creative=tenant,
+                       start=tenancies_start, planned_end=tenancies_end)
+    call = call_create(building=building, title="Ateliers", spaces=[s1, s2, s3],
+                       opens_on=opens_on, closes_on=closes_on, by=programmer)
+    call_publish(call=call, on=publish_on, by=programmer)
+    return {"city": city, "policy": policy, "building": building, "call": call,
+            "programmer": programmer, "spaces": [s1, s2, s3], "designer": designer,
+            "fashion": fashion, "stages": [idea, making, distribution], "daylight": daylight}
+
+
+def matching_applicant(world: dict, *, on: date, moved_on: date, at, call=None, screened=True,
+                       eligible=True, creative=None, **wishes):
+    """A fashion designer (made with the fields in `creative`) at stage `at` since `moved_on`
+    who applies to `call` (the world's by default) on `on` with `wishes`; unless not
+    `screened`, screened that day in the call's city as professional, within the income
+    limit if `eligible`. Returns the application, fresh from the database."""
+    call = call or world["call"]
+    creative = CreativeFactory(discipline=world["designer"], **(creative or {}))
+    StageMoveFactory(creative=creative, to_stage=at, moved_on=moved_on)
+    application = application_create(creative=creative, call=call, on=on, **wishes)
+    application_submit(application=application, on=on)
+    if screened:
+        screening_record(creative=creative, city=call.building.city, on=on,
+                         professional_practice=True, income_within_limit=eligible)
+    application.refresh_from_db()
+    return application

@@ -32,10 +32,6 @@ from broedplaats.models import (
 from broedplaats.selectors.matching import round_inputs
 from broedplaats.services import (
     application_choices_set,
-    application_create,
-    application_submit,
-    call_create,
-    call_publish,
     committee_criteria_set,
     committee_score_record,
     fit_weights_set,
@@ -44,22 +40,16 @@ from broedplaats.services import (
     round_confirm,
     round_discard,
     round_run,
-    screening_record,
     tenancy_create,
 )
 from tests.factories import (
     BuildingFactory,
-    ChainFactory,
     CreativeFactory,
-    DisciplineFactory,
-    PolicyFactory,
     SpaceFactory,
-    StageMoveFactory,
     TenancyFactory,
     UserFactory,
-    facility,
-    stage,
 )
+from tests.worlds import matching_applicant, matching_world
 
 TODAY = date(2026, 3, 2)
 START = date(2026, 5, 1)
@@ -69,44 +59,16 @@ pytestmark = pytest.mark.usefixtures("english")
 
 @pytest.fixture
 def world(db):
-    policy = PolicyFactory()
-    city = policy.city
-    fashion = ChainFactory(slug="fashion", name="Mode", name_en="Fashion")
-    designer = DisciplineFactory(chain=fashion, slug="designer")
-    idea, making, distribution = stage("idea"), stage("making"), stage("distribution")
-    programmer = UserFactory()
-    building = BuildingFactory(city=city, chains=[fashion], programmers=[programmer])
-    daylight = facility("daylight")
-    s1 = SpaceFactory(building=building, code="S1", area_m2=Decimal(30),
-                      monthly_rent=Decimal(200), stages=[idea])
-    s2 = SpaceFactory(building=building, code="S2", area_m2=Decimal(45),
-                      monthly_rent=Decimal(300), stages=[making])
-    s3 = SpaceFactory(building=building, code="S3", area_m2=Decimal(60),
-                      monthly_rent=Decimal(450), stages=[distribution], facilities=[daylight])
-    # Current tenants: fashion at idea and at making (the building lacks distribution).
-    for code, at in (("T1", idea), ("T2", making)):
-        tenant = CreativeFactory(discipline=designer)
-        StageMoveFactory(creative=tenant, to_stage=at, moved_on=date(2024, 1, 1))
-        TenancyFactory(space=SpaceFactory(building=building, code=code), creative=tenant,
-                       start=date(2025, 1, 1), planned_end=date(2027, 1, 1))
-    call = call_create(building=building, title="Ateliers", spaces=[s1, s2, s3],
-                       opens_on=date(2026, 3, 1), closes_on=date(2026, 3, 31), by=programmer)
-    call_publish(call=call, on=TODAY, by=programmer)
-    return {"city": city, "policy": policy, "building": building, "call": call,
-            "programmer": programmer, "spaces": [s1, s2, s3], "designer": designer,
-            "stages": [idea, making, distribution], "daylight": daylight}
+    # As this file always had it: the programmer is in no group.
+    return matching_world(publish_on=TODAY, opens_on=date(2026, 3, 1),
+                          closes_on=date(2026, 3, 31), tenants_moved_on=date(2024, 1, 1),
+                          tenancies_start=date(2025, 1, 1), tenancies_end=date(2027, 1, 1),
+                          programmer_roles=())
 
 
 def _apply(world, *, at, screened=True, eligible=True, **wishes):
-    creative = CreativeFactory(discipline=world["designer"])
-    StageMoveFactory(creative=creative, to_stage=at, moved_on=date(2023, 6, 1))
-    application = application_create(creative=creative, call=world["call"], on=TODAY, **wishes)
-    application_submit(application=application, on=TODAY)
-    if screened:
-        screening_record(creative=creative, city=world["city"], on=TODAY,
-                         professional_practice=True, income_within_limit=eligible)
-    application.refresh_from_db()
-    return application
+    return matching_applicant(world, on=TODAY, moved_on=date(2023, 6, 1), at=at,
+                              screened=screened, eligible=eligible, **wishes)
 
 
 @pytest.fixture

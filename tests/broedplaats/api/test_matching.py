@@ -30,8 +30,6 @@ from broedplaats.models import (
 from broedplaats.roles import CITY_BUREAU, CREATIVE, PROGRAMMER
 from broedplaats.services import (
     application_choices_set,
-    application_create,
-    application_submit,
     call_create,
     call_publish,
     committee_criteria_set,
@@ -40,22 +38,16 @@ from broedplaats.services import (
     pathway_save,
     round_discard,
     round_run,
-    screening_record,
     tenancy_create,
 )
 from tests.factories import (
     BuildingFactory,
-    ChainFactory,
     CreativeFactory,
-    DisciplineFactory,
-    PolicyFactory,
     SpaceFactory,
-    StageMoveFactory,
     TenancyFactory,
     UserFactory,
-    facility,
-    stage,
 )
+from tests.worlds import matching_applicant, matching_world
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -81,48 +73,19 @@ def a_programmer(**building):
 
 def _apply(world, today, *, at, name, user=None, screened=True, eligible=True, call=None,
            **wishes):
-    creative = CreativeFactory(discipline=world["designer"], name=name, user=user)
-    StageMoveFactory(creative=creative, to_stage=at, moved_on=today - timedelta(days=900))
-    application = application_create(creative=creative, call=call or world["call"], on=today,
-                                     **wishes)
-    application_submit(application=application, on=today)
-    if screened:
-        screening_record(creative=creative, city=world["city"], on=today,
-                         professional_practice=True, income_within_limit=eligible)
-    application.refresh_from_db()
-    return application
+    return matching_applicant(world, on=today, moved_on=today - timedelta(days=900), at=at,
+                              call=call, screened=screened, eligible=eligible,
+                              creative={"name": name, "user": user}, **wishes)
 
 
 @pytest.fixture
 def world(db, today):
-    policy = PolicyFactory()
-    city = policy.city
-    fashion = ChainFactory(slug="fashion", name="Mode", name_en="Fashion")
-    designer = DisciplineFactory(chain=fashion, slug="designer")
-    idea, making, distribution = stage("idea"), stage("making"), stage("distribution")
-    programmer = UserFactory(roles=[PROGRAMMER])
-    building = BuildingFactory(city=city, chains=[fashion], programmers=[programmer])
-    s1 = SpaceFactory(building=building, code="S1", area_m2=Decimal(30),
-                      monthly_rent=Decimal(200), stages=[idea])
-    s2 = SpaceFactory(building=building, code="S2", area_m2=Decimal(45),
-                      monthly_rent=Decimal(300), stages=[making])
-    s3 = SpaceFactory(building=building, code="S3", area_m2=Decimal(60),
-                      monthly_rent=Decimal(450), stages=[distribution],
-                      facilities=[facility("daylight")])
-    # Current tenants: fashion at idea and at making (the building lacks distribution).
-    for code, at in (("T1", idea), ("T2", making)):
-        tenant = CreativeFactory(discipline=designer)
-        StageMoveFactory(creative=tenant, to_stage=at, moved_on=today - timedelta(days=800))
-        TenancyFactory(space=SpaceFactory(building=building, code=code), creative=tenant,
-                       start=today - timedelta(days=400), planned_end=today + timedelta(days=400))
-    call = call_create(building=building, title="Ateliers", spaces=[s1, s2, s3],
-                       opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30),
-                       by=programmer)
-    call_publish(call=call, on=today, by=programmer)
-    return {"city": city, "building": building, "call": call, "programmer": programmer,
-            "spaces": [s1, s2, s3], "designer": designer, "fashion": fashion,
-            "stages": [idea, making, distribution], "today": today,
-            "start": today + timedelta(days=30),
+    world = matching_world(publish_on=today, opens_on=today - timedelta(days=1),
+                           closes_on=today + timedelta(days=30),
+                           tenants_moved_on=today - timedelta(days=800),
+                           tenancies_start=today - timedelta(days=400),
+                           tenancies_end=today + timedelta(days=400))
+    return {**world, "today": today, "start": today + timedelta(days=30),
             "reply_by": today + timedelta(days=14)}
 
 

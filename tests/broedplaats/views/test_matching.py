@@ -30,29 +30,21 @@ from broedplaats.models import (
 )
 from broedplaats.roles import CITY_BUREAU, CREATIVE, PROGRAMMER
 from broedplaats.services import (
-    application_create,
-    application_submit,
     call_create,
     call_publish,
     committee_criteria_set,
     committee_score_record,
     round_run,
-    screening_record,
     tenancy_create,
 )
 from tests.factories import (
     BuildingFactory,
-    ChainFactory,
     CreativeFactory,
-    DisciplineFactory,
     PolicyFactory,
     SpaceFactory,
-    StageMoveFactory,
-    TenancyFactory,
     UserFactory,
-    facility,
-    stage,
 )
+from tests.worlds import matching_applicant, matching_world
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
@@ -65,48 +57,19 @@ def client():
 
 @pytest.fixture
 def world(db, today):
-    policy = PolicyFactory()
-    city = policy.city
-    fashion = ChainFactory(slug="fashion", name="Mode", name_en="Fashion")
-    designer = DisciplineFactory(chain=fashion, slug="designer")
-    idea, making, distribution = stage("idea"), stage("making"), stage("distribution")
-    programmer = UserFactory(roles=[PROGRAMMER])
-    building = BuildingFactory(city=city, chains=[fashion], programmers=[programmer])
-    s1 = SpaceFactory(building=building, code="S1", area_m2=Decimal(30),
-                      monthly_rent=Decimal(200), stages=[idea])
-    s2 = SpaceFactory(building=building, code="S2", area_m2=Decimal(45),
-                      monthly_rent=Decimal(300), stages=[making])
-    s3 = SpaceFactory(building=building, code="S3", area_m2=Decimal(60),
-                      monthly_rent=Decimal(450), stages=[distribution],
-                      facilities=[facility("daylight")])
-    for code, at in (("T1", idea), ("T2", making)):
-        tenant = CreativeFactory(discipline=designer)
-        StageMoveFactory(creative=tenant, to_stage=at, moved_on=today - timedelta(days=900))
-        TenancyFactory(space=SpaceFactory(building=building, code=code), creative=tenant,
-                       start=today - timedelta(days=300), planned_end=today + timedelta(days=400))
-    call = call_create(building=building, title="Ateliers", spaces=[s1, s2, s3],
-                       opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30),
-                       by=programmer)
-    call_publish(call=call, on=today, by=programmer)
-    return {"city": city, "building": building, "call": call, "programmer": programmer,
-            "spaces": [s1, s2, s3], "designer": designer, "fashion": fashion,
-            "stages": [idea, making, distribution], "today": today,
-            "start": today + timedelta(days=40), "reply_by": today + timedelta(days=14)}
+    world = matching_world(publish_on=today, opens_on=today - timedelta(days=1),
+                           closes_on=today + timedelta(days=30),
+                           tenants_moved_on=today - timedelta(days=900),
+                           tenancies_start=today - timedelta(days=300),
+                           tenancies_end=today + timedelta(days=400))
+    return {**world, "today": today, "start": today + timedelta(days=40),
+            "reply_by": today + timedelta(days=14)}
 
 
 def apply(world, *, at=None, call=None, screened=True, **wishes):
-    creative = CreativeFactory(discipline=world["designer"])
-    StageMoveFactory(creative=creative, to_stage=at or world["stages"][0],
-                     moved_on=world["today"] - timedelta(days=300))
-    application = application_create(creative=creative, call=call or world["call"],
-                                      on=world["today"], **wishes)
-    application_submit(application=application, on=world["today"])
-    if screened:
-        screening_record(creative=creative, city=(call or world["call"]).building.city,
-                         on=world["today"], professional_practice=True,
-                         income_within_limit=True)
-    application.refresh_from_db()
-    return application
+    return matching_applicant(world, on=world["today"],
+                              moved_on=world["today"] - timedelta(days=300),
+                              at=at or world["stages"][0], call=call, screened=screened, **wishes)
 
 
 @pytest.fixture
