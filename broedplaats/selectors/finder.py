@@ -39,7 +39,7 @@ from decimal import Decimal
 import numpy as np
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet, Value
 from django.utils import formats
 from django.utils.translation import gettext as _
 
@@ -292,8 +292,16 @@ class _Ranking:
         points = ", ".join(
             f"{sql.f32(f'CAST({part} AS double precision) * 100 / total')} AS {part}"
             for part in COMPONENTS)
+        # The candidates: the free spaces (an anti-join against the running tenancies, which
+        # PostgreSQL reads from an index) and the let ones in an open call (a few).
+        in_scope = Space.objects.filter(archived=False, building__in=buildings).order_by()
+        let = tenancies_running(on).filter(space=OuterRef("pk"))
+        offered = Call.spaces.through.objects.filter(
+            space=OuterRef("pk"), call__published_at__isnull=False, call__opens_on__lte=on,
+            call__closes_on__gte=on)
+        columns = ("id", "building_id", "area_m2", "monthly_rent", "is_let")
         text = f"""
-WITH running (space_id, creative_id) AS MATERIALIZED (
+WITH running (space_id, creative_id) AS (
     {self.sub(tenancies_running(on).order_by().values("space_id", "creative_id"))}),
 focus (building_id, name, city_name) AS MATERIALIZED (
     {self.sub(buildings.filter(chain_focus=wish.chain).order_by()
@@ -310,16 +318,11 @@ housed AS MATERIALIZED (
     WHERE (SELECT m.to_stage_id FROM {moves} m
            WHERE m.creative_id = t.creative_id AND m.moved_on <= {self.param(today)}
            ORDER BY m.moved_on DESC, m.id DESC LIMIT 1) = {self.param(wish.stage.pk)}),
-in_scope (id, building_id, area_m2, monthly_rent) AS (
-    {self.sub(Space.objects.filter(archived=False, building__in=buildings).order_by()
-              .values("id", "building_id", "area_m2", "monthly_rent"))}),
-candidates AS MATERIALIZED (
-    SELECT s.id, s.building_id, s.area_m2, s.monthly_rent, r.space_id IS NOT NULL AS is_let
-    FROM in_scope s LEFT JOIN running r ON r.space_id = s.id
-    WHERE r.space_id IS NULL OR s.id IN (
-        {self.sub(Call.spaces.through.objects.filter(
-            call__published_at__isnull=False, call__opens_on__lte=on,
-            call__closes_on__gte=on).order_by().values("space_id"))})),
+candidates (id, building_id, area_m2, monthly_rent, is_let) AS MATERIALIZED (
+    {self.sub(in_scope.filter(~Exists(let)).annotate(is_let=Value(False)).values(*columns))}
+    UNION ALL
+    {self.sub(in_scope.filter(Exists(offered), Exists(let)).annotate(is_let=Value(True))
+              .values(*columns))}),
 points AS (
     SELECT building_id, {points} FROM (
         SELECT chosen.*, CAST({parts} AS double precision) AS total FROM (
