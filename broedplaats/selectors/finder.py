@@ -8,14 +8,15 @@ building's fit weights (its own, else its city's, else the defaults). A building
 best space's fit as shown (one decimal), then whether the creative would complete the chain
 there, then its free spaces, then its id.
 
-The database ranks: one statement (`_Ranking`) reads the running tenancies once, scores the
-candidate spaces, takes each building's best fit, free spaces and whether it completes the
-chain, orders the buildings and cuts the page; beside the page it gives the count and the first
-buildings that would complete the chain with nothing free. Only the page's buildings are then
-read in full: their candidate spaces with stages and facilities, scored once more by
+The database ranks: one statement (`_Ranking`) finds the candidate spaces (an anti-join of the
+spaces against the running tenancies, read from their index), scores them, takes each
+building's best fit, free spaces and whether it completes the chain, orders the buildings and
+cuts the page; beside the page it gives the count, the first buildings that would complete the
+chain with nothing free, and the shown buildings' candidate spaces. Only the page's buildings
+are then read in full: those spaces with their stages and facilities, scored once more by
 `score_matrix` itself for the best space and the parts of its fit, the reasons in words and the
 open calls. A page computes nothing for the buildings it does not show, and the number of
-queries is fixed.
+queries is fixed (docs/benchmarks.md, "The finder, ranked in the database").
 
 The score in SQL is `score_matrix`'s float32 arithmetic, operation by operation (`_Sql.f32`
 rounds each result to float32 as numpy does), so the fits, their ties and their rounding to one
@@ -23,10 +24,10 @@ decimal (half to even, as numpy and `round` do) are exactly those of the pure fu
 the page's breakdown shows. `tests/broedplaats/views/test_finder_ranking.py` compares the two
 on a varied world.
 
-The tenants' current stage (their newest stage move on or before today) is looked up only for
-the chain's running tenants in the buildings with the chain in focus, which the statement
-gathers first (a materialized step, so that PostgreSQL does not probe the moves of every
-running tenant).
+The tenants' current stage (their newest stage move on or before today, the later id first on
+the same day) is looked up only for the chain's running tenants in the buildings with the
+chain in focus, which the statement gathers first (a materialized step, so that PostgreSQL
+does not probe the moves of every running tenant).
 """
 
 from __future__ import annotations
@@ -140,7 +141,7 @@ class BuildingFit:
     space_free: bool
     parts: dict[str, float]
     reasons: list[Reason]
-    calls: list[Call]
+    calls: list[Call]  # open calls, each with `open_spaces`: its active spaces by code
     free_spaces: int
     completes_chain: bool
 
