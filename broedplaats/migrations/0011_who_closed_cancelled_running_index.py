@@ -7,6 +7,14 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def analyze_tenancies(apps, schema_editor):
+    """PostgreSQL keeps statistics of an expression index's expression only after ANALYZE;
+    until autovacuum gets to it the planner guesses, and "free now" at national scale took
+    about twice as long (docs/benchmarks.md, pages). SQLite needs nothing."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("ANALYZE broedplaats_tenancy")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -39,4 +47,5 @@ class Migration(migrations.Migration):
             model_name='tenancy',
             index=models.Index(django.db.models.functions.comparison.Coalesce('actual_end', 'planned_end'), models.F('start'), include=('space', 'actual_end', 'planned_end'), name='tenancy_running'),
         ),
+        migrations.RunPython(analyze_tenancies, migrations.RunPython.noop, elidable=True),
     ]
