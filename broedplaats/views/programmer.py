@@ -25,9 +25,10 @@ from django.views.decorators.http import require_POST
 
 from broedplaats import selectors
 from broedplaats.filters import ApplicantFilter
-from broedplaats.models import Application, OfferStatus
+from broedplaats.models import Application, OfferStatus, Tenancy
 from broedplaats.roles import require_role
 from broedplaats.selectors import matching as matching_selectors
+from broedplaats.selectors.overview import renewals_used_up, with_renewal_limit
 from broedplaats.selectors.places import tenancies_running_of
 from broedplaats.selectors.timeline import (
     COMING,
@@ -389,10 +390,10 @@ def _render_tenancy_actions(request, tenancy, status: int = 200, failed=None):
     elif "renew" in actions:
         context["renew_form"] = ProgrammerTenancyRenewForm(prefix=f"renew-{tenancy.pk}")
     if "renew_form" in context:
-        # A renewal beyond the policy in force on the start needs a reason: say so beforehand.
-        policy = selectors.policy_in_force(city=tenancy.space.building.city, on=tenancy.start)
-        context["renewals_used_up"] = (policy is not None
-                                       and tenancy.renewals >= policy.max_renewals)
+        # A renewal beyond the policy in force on the start needs a reason: say so beforehand,
+        # by the rule the creative's overview reads too (selectors.overview).
+        context["renewals_used_up"] = renewals_used_up(
+            with_renewal_limit(Tenancy.objects.filter(pk=tenancy.pk)).get())
     context["can_cancel"] = "cancel" in actions
     return render(request, "broedplaats/programmer/tenancy_actions.html", context, status=status)
 
