@@ -18,6 +18,8 @@ NEW = "lindeboom-werkplaats-7"
 
 
 def no_sideways_scroll(page) -> bool:
+    # Measure a loaded document: right after a click the old one may be going away.
+    page.wait_for_load_state()
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
@@ -28,6 +30,7 @@ def test_forgotten_password_to_a_changed_one_on_a_phone(page):
 
     page.goto("/accounts/login/")
     page.click("a[href='/accounts/password/reset/']")
+    page.wait_for_url("**/accounts/password/reset/")
     assert no_sideways_scroll(page)
     page.fill("input[name=email]", EMAIL.upper())
     page.click("form.stacked button[type=submit]")
@@ -61,6 +64,7 @@ def test_forgotten_password_to_a_changed_one_on_a_phone(page):
     assert toggle.get_attribute("aria-expanded") == "true"
     assert no_sideways_scroll(page)
     change.click()
+    page.wait_for_url("**/accounts/password/change/")
     assert no_sideways_scroll(page)
     page.fill("input[name=old_password]", "fout")
     page.fill("input[name=new_password1]", "werkplaats-lindeboom-8")
