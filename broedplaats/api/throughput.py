@@ -66,6 +66,10 @@ FigureOutput = inline_serializer("FigureOutput", {
     "title": serializers.CharField(),
     "start": serializers.DateField(), "end": serializers.DateField(),
     "today": serializers.DateField(),
+    "computed_at": serializers.DateTimeField(
+        allow_null=True, help_text="When the nightly run computed this figure ahead (a city-wide "
+        "view: the whole city, or one chain, discipline or kind of space, over the default "
+        "period); null when it was computed for this request."),
     "filters_applied": serializers.ListField(child=serializers.CharField()),
     "suppressed": serializers.BooleanField(),
     "note": serializers.CharField(),
@@ -86,6 +90,7 @@ def figure_output(table: figures.Table, scope: figures.Scope, *, suppressed: boo
         "figure": table.figure, "title": table.title,
         "start": scope.start.isoformat(), "end": scope.end.isoformat(),
         "today": scope.today.isoformat(),
+        "computed_at": table.computed_at.isoformat() if table.computed_at else None,
         "filters_applied": sorted(table.filters), "suppressed": suppressed,
         "note": str(table.note),
         "columns": [{"key": column.key, "label": str(column.label), "kind": column.kind}

@@ -50,6 +50,7 @@ from broedplaats.models.places import (  # noqa: F401
 )
 from broedplaats.models.throughput import (  # noqa: F401
     Figure,
+    FigureSnapshot,
     PublicFigure,
     StageSpell,
     ThroughputRefresh,

@@ -4,6 +4,7 @@
 it to the next move. It is derived from the stage moves by `throughput_refresh` (a management
 command cron runs) because a million moves are too many to pair up on every page view; see
 docs/throughput.md. `ThroughputRefresh` records each rebuild, so pages show how fresh it is.
+`FigureSnapshot` holds the figures of a city-wide view computed ahead by the same nightly run.
 `PublicFigure` is a city's choice to publish a figure as open data.
 """
 
@@ -108,6 +109,36 @@ class ThroughputRefresh(models.Model):
 
     def __str__(self):
         return f"{self.finished_at:%Y-%m-%d %H:%M} ({self.spells} spells)"
+
+
+class FigureSnapshot(models.Model):
+    """Every figure of one city-wide view of the dashboard, computed ahead for one day and
+    language by the nightly run (`figures_precompute`), so the bureau's page reads a few rows
+    instead of aggregating the whole city on each view (docs/throughput.md, "Computed ahead").
+
+    A view is the city's default period with at most one of chain, discipline or kind of
+    space chosen (`view`, see `selectors.throughput.snapshot_key`); any other choice is computed
+    live. `tables` is the pickled dict of figure code to its unsuppressed `Table`, written
+    and read only by this application. Thrown away and rebuilt as a whole by each run.
+    """
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="+")
+    on = models.DateField(help_text=_("The dashboard's today these figures are for."))
+    view = models.CharField(max_length=100)
+    language = models.CharField(max_length=8)
+    tables = models.BinaryField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("figures computed ahead")
+        verbose_name_plural = _("figures computed ahead")
+        constraints = [
+            models.UniqueConstraint(fields=["city", "on", "view", "language"],
+                                    name="figuresnapshot_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.city_id} {self.on} {self.view or '-'} {self.language}"
 
 
 class PublicFigure(models.Model):

@@ -13,6 +13,7 @@ figure derived from fewer than 5 people (a median, a share): see `Column.base`.
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
@@ -52,6 +53,7 @@ from broedplaats.models import (
     Call,
     EndReason,
     Figure,
+    FigureSnapshot,
     Offer,
     OfferStatus,
     PathwayStep,
@@ -63,7 +65,7 @@ from broedplaats.models import (
     Tenancy,
 )
 from broedplaats.selectors.places import running_on, tenancies_running
-from chains.models import Discipline, Stage, StageCode, StageMove
+from chains.models import Chain, Discipline, Stage, StageCode, StageMove
 
 SMALL = "< 5"  # what a suppressed count of people reads, everywhere
 THRESHOLD = 5
@@ -115,6 +117,7 @@ class Table:
     filters: frozenset[str] = ALL_FILTERS
     note: str = ""
     extra: dict = field(default_factory=dict)
+    computed_at: datetime | None = None  # computed ahead at that time; None: just now
 
     @property
     def label(self) -> str:
@@ -1051,10 +1054,82 @@ FIGURES = {
 }
 
 
+def figure_tables(scope: Scope, codes=None, *, suppressed: bool = True) -> dict[str, Table]:
+    """The figures (`codes`, by default all) for a scope: those of a view computed ahead for
+    today in the reader's language as they were computed (`Table.computed_at`), the others
+    now; with small counts of people suppressed unless told otherwise."""
+    ahead = tables_ahead(scope)
+    tables = {}
+    for code in codes or Figure.values:
+        table = ahead.get(code) or FIGURES[Figure(code)](scope)
+        tables[code] = suppress(table) if suppressed else table
+    return tables
+
+
 def figure_table(figure: str, scope: Scope, *, suppressed: bool = True) -> Table:
-    """One figure for a scope; with small counts of people suppressed unless told otherwise."""
-    table = FIGURES[Figure(figure)](scope)
-    return suppress(table) if suppressed else table
+    """One figure for a scope (see `figure_tables`)."""
+    return figure_tables(scope, [figure], suppressed=suppressed)[figure]
+
+
+# --- computed ahead -----------------------------------------------------------------------------
+# A bureau's dashboard aggregates a whole city: at national scale (Amsterdam's 334 buildings
+# in `seed_demo --scale 100`) five times the work of a city of 8, for figures that change
+# slowly. So the nightly run computes each city's usual views ahead (`views_ahead`) and the
+# page reads them: see docs/throughput.md, "Computed ahead".
+
+def snapshot_key(scope: Scope) -> str | None:
+    """The name of the city-wide view a scope is, or None when it is not one that is computed
+    ahead: one city, no building chosen, the default period, at most one of chain, discipline
+    or kind of space."""
+    if (scope.city_ids is None or len(scope.city_ids) != 1 or scope.building_ids is not None
+            or (scope.start, scope.end) != default_period(scope.today)):
+        return None
+    chosen = [name for name, value in (("chain", scope.chain_id),
+                                       ("discipline", scope.discipline_id),
+                                       ("kind", scope.space_kind)) if value]
+    if len(chosen) > 1:
+        return None
+    if not chosen:
+        return ""
+    value = {"chain": scope.chain_id, "discipline": scope.discipline_id,
+             "kind": scope.space_kind}[chosen[0]]
+    return f"{chosen[0]}={value}"
+
+
+def views_ahead(city_id: int, *, on: date) -> list[Scope]:
+    """The views of a city computed ahead for a day: the whole city, each chain and each kind
+    of space, over the default period. Not each discipline: 36 of them would triple the
+    nightly run (7 minutes at `seed_demo --scale 100`) for views read far less often."""
+    start, end = default_period(on)
+    city = Scope(today=on, start=start, end=end, city_ids=(city_id,))
+    return [
+        city,
+        *(replace(city, chain_id=pk) for pk in Chain.objects.order_by("pk")
+          .values_list("pk", flat=True)),
+        *(replace(city, space_kind=kind) for kind in SpaceKind.values),
+    ]
+
+
+def _language() -> str:
+    from django.conf import settings
+    from django.utils.translation import get_language
+
+    current = get_language() or settings.LANGUAGE_CODE
+    return next((code for code, _name in settings.LANGUAGES if current.startswith(code)),
+                settings.LANGUAGE_CODE)
+
+
+def tables_ahead(scope: Scope) -> dict[str, Table]:
+    """The unsuppressed figures of the scope's view computed ahead for its day in the current
+    language; empty when there are none (another view, or not computed that day yet)."""
+    key = snapshot_key(scope)
+    if key is None:
+        return {}
+    stored = FigureSnapshot.objects.filter(
+        city_id=scope.city_ids[0], on=scope.today, view=key, language=_language(),
+    ).values_list("tables", flat=True).first()
+    # Written only by figures_precompute from this application's own objects.
+    return pickle.loads(stored) if stored is not None else {}  # noqa: S301
 
 
 # --- suppression --------------------------------------------------------------------------------

@@ -1,17 +1,29 @@
 """Writes of the throughput dashboards: rebuilding the stage-spell summary, publishing figures."""
 
+import pickle
+from datetime import date
 from time import perf_counter
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Max, OuterRef, Subquery
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from broedplaats.models import Building, City, Figure, PublicFigure, StageSpell, ThroughputRefresh
+from broedplaats.models import (
+    Building,
+    City,
+    Figure,
+    FigureSnapshot,
+    PublicFigure,
+    StageSpell,
+    ThroughputRefresh,
+)
+from broedplaats.selectors import throughput as figures
 from chains.models import Creative, Discipline, Stage, StageMove
 
-__all__ = ["figure_publish", "figure_unpublish", "throughput_refresh"]
+__all__ = ["figure_publish", "figure_unpublish", "figures_precompute", "throughput_refresh"]
 
 
 def _spells_sql() -> str:
@@ -68,6 +80,35 @@ def throughput_refresh() -> ThroughputRefresh:
     return ThroughputRefresh.objects.create(
         finished_at=timezone.now(), seconds=round(perf_counter() - started, 3),
         spells=StageSpell.objects.count())
+
+
+@transaction.atomic
+def figures_precompute(*, on: date | None = None) -> int:
+    """Compute every figure of each city's views (`selectors.throughput.views_ahead`) for a day
+    (by default today) in each language, replacing all that was computed before, in one
+    transaction: readers see the old figures until it commits. Run nightly after
+    `throughput_refresh` (the figures read the stage spells). Returns the number of views."""
+    on = on or timezone.localdate()
+    FigureSnapshot.objects.all().delete()
+    stored = 0
+    for city in City.objects.order_by("pk").values_list("pk", flat=True):
+        rows = []
+        views = figures.views_ahead(city, on=on)
+        for scope in views:
+            for language, _name in settings.LANGUAGES:
+                with translation.override(language):
+                    computed_at = timezone.now()
+                    tables = {code: figures.FIGURES[Figure(code)](scope)
+                              for code in Figure.values}
+                for table in tables.values():
+                    table.computed_at = computed_at
+                rows.append(FigureSnapshot(
+                    city_id=city, on=on, view=figures.snapshot_key(scope), language=language,
+                    tables=pickle.dumps(tables, protocol=pickle.HIGHEST_PROTOCOL),
+                    computed_at=computed_at))
+        FigureSnapshot.objects.bulk_create(rows)
+        stored += len(views)
+    return stored
 
 
 @transaction.atomic

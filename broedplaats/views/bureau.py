@@ -51,9 +51,7 @@ def _month(day) -> str:
     return formats.date_format(day, "YEAR_MONTH_FORMAT")
 
 
-def _figure_block(figure: str, scope, *, suppressed: bool, query: str, api_name: str,
-                  api_kwargs: dict) -> dict:
-    table = figures.figure_table(figure, scope, suppressed=suppressed)
+def _figure_block(figure: str, table, *, query: str, api_name: str, api_kwargs: dict) -> dict:
     csv = reverse(api_name, kwargs={**api_kwargs, "figure": figure})
     return {"table": table, "chart": chart_for(table, month_label=_month),
             "chart_id": f"chart-{figure}", "csv": f"{csv}?{query}&format=csv" if query
@@ -63,11 +61,13 @@ def _figure_block(figure: str, scope, *, suppressed: bool, query: str, api_name:
 def _sections(scope, *, suppressed: bool, query: str, only=None, api_name="api:throughput-figure",
               api_kwargs=None) -> list[dict]:
     sections = []
+    wanted = [key for _title, keys in SECTIONS for key in keys if only is None or key in only]
+    tables = figures.figure_tables(scope, wanted, suppressed=suppressed)
     for title, keys in SECTIONS:
-        shown = [key for key in keys if only is None or key in only]
+        shown = [key for key in keys if key in tables]
         if shown:
             sections.append({"title": title, "figures": [
-                _figure_block(key, scope, suppressed=suppressed, query=query, api_name=api_name,
+                _figure_block(key, tables[key], query=query, api_name=api_name,
                               api_kwargs=api_kwargs or {}) for key in shown]})
     return sections
 
@@ -98,15 +98,23 @@ def _dashboard_context(request, *, base, cities: QuerySet[City], buildings: Quer
     query = _query(request)
     page, rows, order = _building_table(request, scope)
     refresh = ThroughputRefresh.objects.order_by("-finished_at").first()
+    sections = _sections(scope, suppressed=suppressed, query=query)
     return {
-        "form": form, "scope": scope, "sections": _sections(scope, suppressed=suppressed,
-                                                             query=query),
+        "form": form, "scope": scope, "sections": sections,
+        "computed_at": _computed_at(sections),
         "page": page, "building_rows": rows, "order": order, "query": _query(request, "sort"),
         "page_query": _query(request), "refresh": refresh, "suppressed": suppressed,
         "stages": list(Stage.objects.order_by("order")), "small": figures.SMALL,
         "sort_columns": [("name", _("Building")), ("city", _("City")),
                          ("cluster", _("Cluster type"))],
     }
+
+
+def _computed_at(sections: list[dict]):
+    """When the figures shown were computed ahead (the earliest), or None when just now."""
+    times = [block["table"].computed_at for section in sections for block in section["figures"]
+             if block["table"].computed_at]
+    return min(times, default=None)
 
 
 def _bureau_cities(user) -> QuerySet[City]:
@@ -205,5 +213,6 @@ def open_data(request, slug: str):
                          api_name="api:open-data-figure", api_kwargs={"slug": city.slug})
     return render(request, "broedplaats/open_data.html",
                   {"city": city, "form": form, "sections": sections, "scope": scope,
+                   "computed_at": _computed_at(sections),
                    "refresh": ThroughputRefresh.objects.order_by("-finished_at").first(),
                    "small": figures.SMALL})
