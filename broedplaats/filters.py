@@ -26,7 +26,7 @@ from broedplaats.models import (
     Space,
     SpaceKind,
 )
-from broedplaats.selectors import tenancies_running
+from broedplaats.selectors import free_on
 from broedplaats.selectors.throughput import Scope, default_period
 from chains.formatting import long_date
 from chains.models import Chain, Discipline, StageCode
@@ -49,7 +49,7 @@ class YesNoFilter(django_filters.TypedChoiceFilter):
 
 def _free_spaces(spaces: QuerySet[Space], *, on: date) -> QuerySet[Space]:
     """Those of `spaces` no tenancy holds on a date."""
-    return spaces.exclude(Exists(tenancies_running(on).filter(space=OuterRef("pk"))))
+    return spaces.filter(free_on(on))
 
 
 class DatedFilterSet(django_filters.FilterSet):
@@ -168,8 +168,8 @@ class SpaceFilter(DatedFilterSet):
         return queryset
 
     def filter_free_now(self, queryset, name, value: bool):
-        let = Exists(tenancies_running(self.on).filter(space=OuterRef("pk")))
-        return queryset.filter(~let if value else let)
+        free = free_on(self.on)
+        return queryset.filter(free if value else ~free)
 
 
 # --- allocation --------------------------------------------------------------------------------

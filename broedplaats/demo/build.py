@@ -41,7 +41,7 @@ from broedplaats.models import (
     SpacePhoto,
     Tenancy,
 )
-from broedplaats.services import policy_create
+from broedplaats.services import policy_create, space_let_refresh
 from chains.models import (
     Chain,
     ChainStage,
@@ -258,6 +258,8 @@ def demo_build(*, seed: int = DEFAULT_SEED, scale: int = 1, today: date,
     open_calls(first_plan, refs, users["programmer"], linked, random.Random(seed * 1_000_003 - 1),
                today)
     matching_demo(users["programmer"], linked, random.Random(seed * 1_000_003 - 2), today)
+    # The tenancies were written in bulk, past the services: store every space's let period.
+    space_let_refresh(on=today)
     return DemoSummary(counts=demo_counts(), seconds=perf_counter() - started,
                        creative_login=linked.name if linked else "", kept_users=kept)
 

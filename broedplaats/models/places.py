@@ -289,11 +289,23 @@ class Space(models.Model):
     description = models.TextField(_("description"), blank=True,
                                    **limits.at_most(limits.SPACE_DESCRIPTION))
     archived = models.BooleanField(_("archived"), default=False)
+    # The [let_from, let_until) period of one real tenancy of the space: the one running on the
+    # day it was computed, else the next one to start, else none. Kept by the tenancy services
+    # (space_let_refresh) and rolled over nightly, so "free now" checks only the spaces whose
+    # stored period does not cover the day (selectors.free_on); stale is slower, never wrong.
+    let_from = models.DateField(_("let from"), null=True, blank=True, editable=False)
+    let_until = models.DateField(_("let until"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["building", "code"]
         verbose_name = _("space")
         verbose_name_plural = _("spaces")
+        indexes = [
+            # "Not covered on a day": let_from IS NULL OR let_from > day (one index) OR
+            # let_until <= day (the other), few rows each once the periods are current.
+            models.Index(fields=["let_from"], name="space_let_from"),
+            models.Index(fields=["let_until"], name="space_let_until"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["building", "code"], name="space_code_unique",
                                     violation_error_message=_("This building already has a "
@@ -302,10 +314,26 @@ class Space(models.Model):
                                    violation_error_message=_("Area must be more than 0 m².")),
             models.CheckConstraint(condition=Q(monthly_rent__gte=0), name="space_rent_not_negative",
                                    violation_error_message=_("Rent cannot be negative.")),
+            # A let period is whole or absent: "not covered" reads let_from IS NULL as none.
+            models.CheckConstraint(
+                condition=Q(let_from__isnull=True, let_until__isnull=True)
+                | Q(let_from__isnull=False, let_until__isnull=False,
+                    let_until__gt=F("let_from")),
+                name="space_let_period_whole"),
         ]
 
     def __str__(self):
         return f"{self.building} {self.code}"
+
+    def save(self, **kwargs):
+        # The let period is written only by space_let_refresh (an UPDATE under the space's
+        # lock): a space read earlier and saved by a form or a service must not write back a
+        # period that has changed since, which could outlive its tenancy.
+        if kwargs.get("update_fields") is None and not self._state.adding and self.pk:
+            kwargs["update_fields"] = [field.attname for field in self._meta.concrete_fields
+                                       if not field.primary_key
+                                       and field.attname not in ("let_from", "let_until")]
+        super().save(**kwargs)
 
     @property
     def rent_per_m2_year(self) -> Decimal:
@@ -406,6 +434,11 @@ class Tenancy(models.Model):
             # one index: free now and occupancy at national scale (docs/benchmarks.md, pages).
             models.Index(Coalesce("actual_end", "planned_end"), "start", name="tenancy_running",
                          include=["space", "actual_end", "planned_end"]),
+            # "Does a tenancy hold this space on a day", probed for each space whose stored let
+            # period does not cover it (selectors.free_on): its tenancies not ended by then,
+            # from the index alone (both ends included for PostgreSQL 15, as above).
+            models.Index(F("space"), Coalesce("actual_end", "planned_end"),
+                         name="tenancy_space_until", include=["start", "actual_end", "planned_end"]),
         ]
         constraints = [
             models.CheckConstraint(

@@ -25,6 +25,8 @@ from broedplaats.selectors.places import (  # noqa: F401
     buildings_run_by,
     cities_watched_by,
     city_occupancy,
+    free_on,
+    let_uncovered_on,
     policy_in_force,
     rent_cap_for,
     space_is_free,

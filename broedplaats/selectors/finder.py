@@ -8,11 +8,12 @@ building's fit weights (its own, else its city's, else the defaults). A building
 best space's fit as shown (one decimal), then whether the creative would complete the chain
 there, then its free spaces, then its id.
 
-The database ranks: one statement (`_Ranking`) finds the candidate spaces (an anti-join of the
-spaces against the running tenancies, read from their index), scores them, takes each
-building's best fit, free spaces and whether it completes the chain, orders the buildings and
-cuts the page; beside the page it gives the count, the first buildings that would complete the
-chain with nothing free, and the shown buildings' candidate spaces. Only the page's buildings
+The database ranks: one statement (`_Ranking`) finds the candidate spaces (the spaces whose
+stored let period does not cover today, checked against the running tenancies),
+scores them, takes each building's best fit, free spaces and whether it completes the chain,
+orders the buildings and cuts the page; beside the page it gives the count, the first
+buildings that would complete the chain with nothing free, and the shown buildings' candidate
+spaces. Only the page's buildings
 are then read in full: those spaces with their stages and facilities, scored once more by
 `score_matrix` itself for the best space and the parts of its fit, the reasons in words and the
 open calls. A page computes nothing for the buildings it does not show, and the number of
@@ -48,7 +49,7 @@ from broedplaats.matching import Spaces, Weights, bitmask, components, score_mat
 from broedplaats.matching.scoring import COMPONENTS
 from broedplaats.models import Building, Call, City, Facility, FitWeights, Space
 from broedplaats.selectors.matching import Indexes, Wishes, applicant_arrays, weights_for
-from broedplaats.selectors.places import tenancies_running
+from broedplaats.selectors.places import let_uncovered_on, tenancies_running
 from chains.models import Chain, Creative, Discipline, Stage, StageMove
 
 PER_PAGE = 24
@@ -293,8 +294,11 @@ class _Ranking:
         points = ", ".join(
             f"{sql.f32(f'CAST({part} AS double precision) * 100 / total')} AS {part}"
             for part in COMPONENTS)
-        # The candidates: the free spaces (an anti-join against the running tenancies, which
-        # PostgreSQL reads from an index) and the let ones in an open call (a few).
+        # The candidates: the free spaces (those whose stored let period does not cover the
+        # day, checked against the running tenancies) and the let ones in an open call (a few).
+        # Not free_on's probe per space: PostgreSQL cannot estimate how many spaces pass it
+        # and, expecting a handful, joins the steps below by loops (4x slower at scale 100);
+        # as an anti-join it estimates well (docs/benchmarks.md, "A stored let period").
         in_scope = Space.objects.filter(archived=False, building__in=buildings).order_by()
         let = tenancies_running(on).filter(space=OuterRef("pk"))
         offered = Call.spaces.through.objects.filter(
@@ -320,7 +324,8 @@ housed AS MATERIALIZED (
            WHERE m.creative_id = t.creative_id AND m.moved_on <= {self.param(today)}
            ORDER BY m.moved_on DESC, m.id DESC LIMIT 1) = {self.param(wish.stage.pk)}),
 candidates (id, building_id, area_m2, monthly_rent, is_let) AS MATERIALIZED (
-    {self.sub(in_scope.filter(~Exists(let)).annotate(is_let=Value(False)).values(*columns))}
+    {self.sub(in_scope.filter(let_uncovered_on(on), ~Exists(let)).annotate(is_let=Value(False))
+              .values(*columns))}
     UNION ALL
     {self.sub(in_scope.filter(Exists(offered), Exists(let)).annotate(is_let=Value(True))
               .values(*columns))}),

@@ -12,7 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +34,7 @@ from broedplaats.models import (
     rent_per_m2_year,
 )
 from broedplaats.selectors import (
+    let_uncovered_on,
     policy_in_force,
     rent_cap_for,
     tenancies_overlapping,
@@ -55,6 +56,8 @@ __all__ = [
     "space_update",
     "space_archive",
     "space_unarchive",
+    "space_let_refresh",
+    "space_let_roll_over",
     "SPACE_PHOTO_LIMIT",
     "space_photo_add",
     "space_photo_remove",
@@ -234,6 +237,51 @@ def space_unarchive(*, space: Space) -> Space:
     return space
 
 
+def space_let_refresh(*, spaces=None, on: date) -> int:
+    """Store each space's let period (`let_from`, `let_until`): its tenancy running on `on`,
+    else its next one to start, else none. One UPDATE for any number of spaces; `spaces` is a
+    queryset, ids or Space rows, None for all. Returns how many spaces it wrote.
+
+    Reads stay exact whatever the period (selectors.free_on checks every space it does not
+    cover), but a period must never outlive its tenancy: callers hold the spaces' row locks,
+    as the tenancy services do, so that no tenancy of them changes while it is read here.
+    """
+    # A cancelled tenancy ends on its start and holds no day: it is nobody's period.
+    ahead = (Tenancy.objects.filter(space=OuterRef("pk"))
+             .annotate(until=Coalesce("actual_end", "planned_end"))
+             .filter(until__gt=on).filter(until__gt=F("start")).order_by("start"))
+    if spaces is None:
+        targets = Space.objects.all()
+    elif isinstance(spaces, QuerySet):
+        targets = Space.objects.filter(pk__in=spaces.order_by().values("pk"))
+    else:
+        targets = Space.objects.filter(pk__in=[getattr(space, "pk", space) for space in spaces])
+    return targets.update(let_from=Subquery(ahead.values("start")[:1]),
+                          let_until=Subquery(ahead.values("until")[:1]))
+
+
+ROLL_OVER_BATCH = 900  # ids a statement: within SQLite's oldest limit of bound parameters
+
+
+@transaction.atomic
+def space_let_roll_over(*, on: date) -> int:
+    """The nightly step: refresh the spaces whose stored let period does not cover `on` (none,
+    ended, not begun), so that the spaces "free now" checks stay the free ones. Returns how
+    many it refreshed. Their rows are locked first, so no tenancy of them changes meanwhile."""
+    uncovered = Space.objects.filter(let_uncovered_on(on)).select_for_update()
+    ids = list(uncovered.order_by("pk").values_list("pk", flat=True))
+    for first in range(0, len(ids), ROLL_OVER_BATCH):
+        space_let_refresh(spaces=ids[first:first + ROLL_OVER_BATCH], on=on)
+    return len(ids)
+
+
+def _let_refresh_today(*space_ids: int) -> None:
+    """Refresh the let period of a tenancy's space(s) after a change, as of today: any day
+    keeps reads exact, today keeps the spaces to check few."""
+    space_let_refresh(spaces=[pk for pk in space_ids if pk is not None],
+                      on=timezone.localdate())
+
+
 # --- space photos ----------------------------------------------------------------------------
 
 SPACE_PHOTO_LIMIT = 12
@@ -331,7 +379,12 @@ def tenancy_save(tenancy: Tenancy) -> Tenancy:
     is turned into the same message the check gives.
     """
     with transaction.atomic():
-        lock_rows(Space.objects.filter(pk=tenancy.space_id))
+        # A changed tenancy may move to another space: both spaces' let periods change, so
+        # both are held (in id order, so two such moves cannot wait on each other).
+        moved_from = (Tenancy.objects.filter(pk=tenancy.pk).values_list("space_id", flat=True)
+                      .first() if tenancy.pk is not None else None)
+        for space_id in sorted({tenancy.space_id, moved_from} - {None}):
+            lock_rows(Space.objects.filter(pk=space_id))
         # Also the creative's row (always after the space, so no deadlock): two lettings to
         # one creative on different spaces must not both pass the one-at-a-time check.
         lock_rows(Creative.objects.filter(pk=tenancy.creative_id))
@@ -345,6 +398,7 @@ def tenancy_save(tenancy: Tenancy) -> Tenancy:
             if "tenancy_no_overlap" in str(error):
                 raise ValidationError({"start": overlap_message()}) from error
             raise
+        _let_refresh_today(tenancy.space_id, moved_from)
     return tenancy
 
 
@@ -410,6 +464,7 @@ def tenancy_end(*, tenancy: Tenancy, on: date, reason: str, to_stage: Stage | No
     tenancy.ended_at = timezone.now()
     tenancy.full_clean()
     tenancy.save()
+    _let_refresh_today(tenancy.space_id)
     if reason in (EndReason.OUTFLOW_TO_MARKET, EndReason.NEXT_STAGE):
         stage_move_record(
             creative=tenancy.creative, on=on, building=tenancy.space.building, note=note, by=by,
@@ -508,6 +563,7 @@ def tenancy_cancel(*, tenancy: Tenancy, on: date, reason: str = "",
     tenancy.full_clean()
     tenancy.save(update_fields=["actual_end", "end_reason", "ended_by", "ended_at",
                                 "cancel_reason"])
+    _let_refresh_today(tenancy.space_id)
     offer = Offer.objects.filter(tenancy=tenancy).select_related("application").first()
     if offer is not None:
         text = _("Tenancy of %(space)s cancelled before its start (%(date)s).") % {

@@ -1,0 +1,21 @@
+"""Roll the spaces' stored let periods over to today, so that "free now" checks only the free
+spaces (docs/benchmarks.md, "A stored let period"). Meant for cron, daily just after midnight:
+
+    1 0 * * *  cd /srv/broedplaats && .venv/bin/python manage.py refresh_let_periods
+
+Missing a night costs time, never a wrong answer: a space whose period has ended is checked
+against its tenancies like a free one.
+"""
+
+from django.core.management.base import BaseCommand
+from django.utils import timezone
+
+from broedplaats.services import space_let_roll_over
+
+
+class Command(BaseCommand):
+    help = "Refresh the stored let period of the spaces whose period does not cover today."
+
+    def handle(self, *args, **options):
+        count = space_let_roll_over(on=timezone.localdate())
+        self.stdout.write(f"Refreshed the let period of {count} space(s).")
