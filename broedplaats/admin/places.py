@@ -34,6 +34,7 @@ from broedplaats.models import (
     Call,
     City,
     Facility,
+    FigureSnapshot,
     Offer,
     Policy,
     PolicyRentCap,
@@ -572,6 +573,21 @@ class PublicFigureAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         obj.published_by = obj.published_by or request.user
         super().save_model(request, obj, form, change)
+
+
+@admin.register(FigureSnapshot)
+class FigureSnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The city views the nightly refresh_throughput computed ahead: which, for which day, when
+    (docs/throughput.md, "Computed ahead"); the stored tables are not shown."""
+
+    list_display = ("city", "on", "view_name", "language", "computed_at")
+    list_filter = ("on", "city", "language")
+    exclude = ("tables",)
+    actions = None
+
+    @admin.display(description=_("view"), ordering="view")
+    def view_name(self, snapshot):
+        return snapshot.view or gettext("the whole city")
 
 
 @admin.register(ThroughputRefresh)

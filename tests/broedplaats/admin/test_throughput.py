@@ -47,3 +47,20 @@ def test_rebuild_now_rebuilds_the_spells_and_lists_the_rebuild(admin_client, sta
 def test_rebuild_needs_a_post(admin_client):
     assert admin_client.get(reverse("admin:broedplaats_throughputrefresh_rebuild")).status_code == 403
     assert not ThroughputRefresh.objects.exists()
+
+
+def test_the_admin_lists_the_views_computed_ahead_without_their_tables(admin_client, stages):
+    from broedplaats.models import FigureSnapshot
+    from broedplaats.services import figures_precompute
+
+    amsterdam = CityFactory(name="Amsterdam")
+    figures_precompute()
+    listing = admin_client.get(reverse("admin:broedplaats_figuresnapshot_changelist"))
+    html = listing.content.decode()
+    assert listing.status_code == 200
+    assert "Amsterdam" in html and "the whole city" in html and "kind=studio" in html
+    snapshot = FigureSnapshot.objects.get(city=amsterdam, view="", language="en")
+    page = admin_client.get(reverse("admin:broedplaats_figuresnapshot_change", args=[snapshot.pk]))
+    assert page.status_code == 200 and "tables" not in page.context["adminform"].form.fields
+    # Read only: they are written by the nightly run alone.
+    assert admin_client.get(reverse("admin:broedplaats_figuresnapshot_add")).status_code == 403
