@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from broedplaats.models import EndReason
 from broedplaats.roles import CITY_BUREAU
-from broedplaats.services import throughput_refresh
+from broedplaats.services import figures_precompute, throughput_refresh
 from tests.e2e.steps import log_in
 from tests.factories import (
     BuildingFactory,
@@ -111,3 +111,20 @@ def test_the_bureau_reads_filters_and_downloads_the_dashboard(page, amsterdam):
 
     # Small counts read "< 5": four went out to the market.
     assert "< 5" in page.locator("article#end-reasons table").inner_text()
+
+
+def test_the_dashboard_computed_ahead_says_so_and_fits_a_phone(page, amsterdam):
+    figures_precompute()
+    page.set_viewport_size({"width": 390, "height": 844})
+    log_in(page, "bureau")
+    page.wait_for_url("**/home/bureau/")
+    help_text = page.locator("p.help", has_text="vooruit berekend")
+    assert help_text.count() == 1 and "nachtelijke run" in help_text.inner_text()
+    for figure in FIGURES:
+        assert page.locator(f"article#{figure}").count() == 1, figure
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # A building's figures are computed when asked: no such line.
+    page.select_option("select[name=building]", index=1)
+    page.click("form.dashboard-filters button[type=submit]")
+    page.wait_for_url("**building=**")
+    assert page.locator("p.help", has_text="vooruit berekend").count() == 0
