@@ -20,10 +20,10 @@ are counted; they must be equal at both scales. The rows each page shows are pri
 them (scale 1 has 12 buildings: less than a page).
 
 The city bureau's dashboard reads its city's views computed ahead by the nightly
-`refresh_throughput` (the whole city, each chain, each kind of space): the script runs that
-command on a database first unless it ran there today, and prints how long it took. Its views
-that are computed on each request (a discipline, another period) are printed with their ratio
-but not counted in the last line; a building's view is counted.
+`refresh_throughput` (the whole city, each chain, discipline or kind of space): the script runs
+that command on a database first unless it ran there today, and prints how long it took.
+Another period is computed on each request over the whole city: printed with its ratio but not
+counted in the last line; a building's view (computed on each request too) is counted.
 
 Then, on the large database only, the building list and `/api/spaces/` are timed three ways:
 a fresh connection per request (`CONN_MAX_AGE=0`), a persistent one (`CONN_MAX_AGE=60`), and a
@@ -85,10 +85,10 @@ PAGES = [
     ("api-spaces", "/api/spaces/", False, None),
     ("api-spaces-free-now", "/api/spaces/?free_now=true", False, None),
 ]
-# The dashboard's views the nightly run does not compute ahead (a discipline, another period):
-# computed on each view over the whole city, so proportional to its rows. Printed, not counted
-# in the last line (docs/throughput.md, "Computed ahead").
-LIVE_PAGES = {"bureau-home-discipline", "bureau-home-period"}
+# The dashboard's view the nightly run cannot compute ahead (another period): computed on each
+# view over the whole city, so proportional to its rows. Printed, not counted in the last line
+# (docs/throughput.md, "Computed ahead").
+LIVE_PAGES = {"bureau-home-period"}
 CONNECTION_PAGES = ["building-list", "api-spaces"]
 # Lists cut into pages (24 rows, the API 50): scale 1 has fewer rows than a page.
 LIST_PAGES = [name for name, *_rest in PAGES

@@ -1097,15 +1097,17 @@ def snapshot_key(scope: Scope) -> str | None:
 
 
 def views_ahead(city_id: int, *, on: date) -> list[Scope]:
-    """The views of a city computed ahead for a day: the whole city, each chain and each kind
-    of space, over the default period. Not each discipline: 36 of them would triple the
-    nightly run (7 minutes at `seed_demo --scale 100`) for views read far less often."""
+    """The views of a city computed ahead for a day: the whole city, each chain, each
+    discipline and each kind of space, over the default period (52 views in the demo's
+    chains; about 7 minutes for 6 cities at `seed_demo --scale 100`)."""
     start, end = default_period(on)
     city = Scope(today=on, start=start, end=end, city_ids=(city_id,))
     return [
         city,
         *(replace(city, chain_id=pk) for pk in Chain.objects.order_by("pk")
           .values_list("pk", flat=True)),
+        *(replace(city, discipline_id=pk, discipline_chain_id=chain) for pk, chain in
+          Discipline.objects.order_by("pk").values_list("pk", "chain_id")),
         *(replace(city, space_kind=kind) for kind in SpaceKind.values),
     ]
 

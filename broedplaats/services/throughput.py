@@ -83,15 +83,20 @@ def throughput_refresh() -> ThroughputRefresh:
 
 
 @transaction.atomic
-def figures_precompute(*, on: date | None = None) -> int:
+def figures_precompute(*, on: date | None = None, cities=None) -> int:
     """Compute every figure of each city's views (`selectors.throughput.views_ahead`) for a day
     (by default today) in each language, replacing all that was computed before, in one
     transaction: readers see the old figures until it commits. Run nightly after
-    `throughput_refresh` (the figures read the stage spells). Returns the number of views."""
+    `throughput_refresh` (the figures read the stage spells). With `cities`, only theirs (the
+    others' stay as they were). Returns the number of views."""
     on = on or timezone.localdate()
-    FigureSnapshot.objects.all().delete()
+    chosen = City.objects.all() if cities is None else City.objects.filter(
+        pk__in=[getattr(city, "pk", city) for city in cities])
+    stored_before = FigureSnapshot.objects.all() if cities is None else FigureSnapshot.objects.filter(
+        city__in=chosen)
+    stored_before.delete()
     stored = 0
-    for city in City.objects.order_by("pk").values_list("pk", flat=True):
+    for city in chosen.order_by("pk").values_list("pk", flat=True):
         rows = []
         views = figures.views_ahead(city, on=on)
         for scope in views:

@@ -1,7 +1,7 @@
 """Figures computed ahead: the nightly run stores each city's usual dashboard views (the
-whole city, each chain, each kind of space, over the default period, in each language); the
-bureau's page, its API and open data read them for that day, say when they were computed, and
-compute every other view (a building, a discipline, another period, two filters) live."""
+whole city, each chain, each discipline, each kind of space, over the default period, in each
+language); the bureau's page, its API and open data read them for that day, say when they were
+computed, and compute every other view (a building, another period, two filters together) live."""
 
 from dataclasses import replace
 from datetime import timedelta
@@ -64,23 +64,31 @@ def occupancy_total(table) -> tuple:
 
 
 def test_the_nightly_run_stores_each_citys_views_in_each_language(city, today):
-    assert figures_precompute(on=today) == 2 * (1 + 2 + len(SpaceKind.values))
+    views = 1 + 2 + 1 + len(SpaceKind.values)  # the city, 2 chains, 1 discipline, the kinds
+    assert figures_precompute(on=today) == 2 * views
     stored = set(FigureSnapshot.objects.filter(city=city["amsterdam"])
                  .values_list("view", "language"))
     assert ("", "nl") in stored and ("", "en") in stored
     assert (f"chain={city['fashion'].pk}", "en") in stored
     assert ("kind=studio", "nl") in stored
-    assert not any(view.startswith("discipline=") for view, _language in stored)
-    # A second run replaces the first: one row a view, language and day.
+    assert (f"discipline={city['designer'].pk}", "nl") in stored
+    # A second run replaces the first: one row a view, language and day; one city's run
+    # replaces only that city's.
     figures_precompute(on=today + timedelta(days=1))
     assert set(FigureSnapshot.objects.values_list("on", flat=True)) == {today + timedelta(days=1)}
-    assert FigureSnapshot.objects.count() == 2 * (1 + 2 + len(SpaceKind.values)) * 2
+    assert FigureSnapshot.objects.count() == 2 * views * 2
+    assert figures_precompute(on=today + timedelta(days=2), cities=[city["rotterdam"]]) == views
+    assert dict(FigureSnapshot.objects.values_list("city", "on").distinct()) == {
+        city["amsterdam"].pk: today + timedelta(days=1),
+        city["rotterdam"].pk: today + timedelta(days=2)}
 
 
 @pytest.mark.usefixtures("english")
 def test_stored_figures_equal_the_live_ones_when_computed(city, today):
-    figures_precompute(on=today)
-    for narrow in ({}, {"chain_id": city["fashion"].pk}, {"space_kind": "studio"}):
+    figures_precompute(on=today, cities=[city["amsterdam"]])
+    for narrow in ({}, {"chain_id": city["fashion"].pk}, {"space_kind": "studio"},
+                   {"discipline_id": city["designer"].pk,
+                    "discipline_chain_id": city["fashion"].pk}):
         scope = city_scope(city, today, **narrow)
         ahead = figures.tables_ahead(scope)
         assert set(ahead) == set(Figure.values)
@@ -116,7 +124,7 @@ def test_the_bureau_page_reads_the_views_computed_ahead_that_day(client, city, t
     with django_assert_max_num_queries(80) as live:
         html = client.get(reverse("bureau-home")).content.decode()
     assert "computed ahead" not in html
-    figures_precompute(on=today)
+    figures_precompute(on=today, cities=[city["amsterdam"]])
     # A studio let after the nightly run: the city's view still shows the night's figures
     # and says when they were computed; a building's view is computed now and has it.
     TenancyFactory(space=city["building"].spaces.get(code="1.03"),
@@ -133,16 +141,21 @@ def test_the_bureau_page_reads_the_views_computed_ahead_that_day(client, city, t
     occupancy = next(block["table"] for section in response.context["sections"]
                      for block in section["figures"] if block["table"].figure == "occupancy")
     assert occupancy_total(occupancy) == (3, 3)
-    # A chain's view is stored too; a discipline's is not.
+    # A chain's and a discipline's views are stored too; a chain and a kind together are not,
+    # nor another period.
     chained = client.get(reverse("bureau-home"), {"chain": "fashion"}).content.decode()
     assert "computed ahead" in chained
     discipline = client.get(reverse("bureau-home"), {"discipline": city["designer"].slug})
-    assert discipline.status_code == 200
-    assert "computed ahead" not in discipline.content.decode()
+    assert "computed ahead" in discipline.content.decode()
+    both = client.get(reverse("bureau-home"), {"chain": "fashion", "space_kind": "studio"})
+    assert both.status_code == 200 and "computed ahead" not in both.content.decode()
+    period = client.get(reverse("bureau-home"),
+                        {"start": (today - timedelta(days=100)).isoformat()})
+    assert period.status_code == 200 and "computed ahead" not in period.content.decode()
 
 
 def test_yesterdays_figures_are_not_shown_today(client, city, today):
-    figures_precompute(on=today - timedelta(days=1))
+    figures_precompute(on=today - timedelta(days=1), cities=[city["amsterdam"]])
     client.force_login(city["bureau"])
     html = client.get(reverse("bureau-home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "computed ahead" not in html
@@ -150,7 +163,7 @@ def test_yesterdays_figures_are_not_shown_today(client, city, today):
 
 
 def test_each_language_reads_its_own_stored_figures(client, city, today):
-    figures_precompute(on=today)
+    figures_precompute(on=today, cities=[city["amsterdam"]])
     client.force_login(city["bureau"])
     dutch = client.get(reverse("bureau-home"), HTTP_ACCEPT_LANGUAGE="nl").content.decode()
     english = client.get(reverse("bureau-home"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
@@ -160,7 +173,7 @@ def test_each_language_reads_its_own_stored_figures(client, city, today):
 
 
 def test_the_api_and_open_data_say_when_a_figure_was_computed(client, city, today):
-    figures_precompute(on=today)
+    figures_precompute(on=today, cities=[city["amsterdam"]])
     client.force_login(city["bureau"])
     url = reverse("api:throughput-figure", args=["occupancy"])
     ahead = client.get(url).json()
@@ -178,7 +191,7 @@ def test_the_nightly_command_rebuilds_the_spells_then_computes_the_views(city, t
     out = StringIO()
     call_command("refresh_throughput", stdout=out)
     assert "stage spells" in out.getvalue()
-    assert "Computed the figures of 20 views ahead" in out.getvalue()
+    assert "Computed the figures of 22 views ahead" in out.getvalue()
     assert set(FigureSnapshot.objects.values_list("on", flat=True)) == {today}
     FigureSnapshot.objects.all().delete()
     call_command("refresh_throughput", "--no-figures", stdout=StringIO())
