@@ -149,6 +149,8 @@ class Creative(models.Model):
         ordering = ["name"]
         verbose_name = _("creative")
         verbose_name_plural = _("creatives")
+        # A chain's creatives (its disciplines' ids) from the index alone: the finder's tenants.
+        indexes = [models.Index(fields=["discipline", "id"], name="creative_discipline_id")]
         constraints = [
             models.UniqueConstraint(
                 fields=["kvk_number"], condition=~Q(kvk_number=""), name="creative_kvk_unique",
@@ -200,7 +202,10 @@ class StageMove(models.Model):
         ordering = ["creative", "moved_on", "id"]
         verbose_name = _("stage move")
         verbose_name_plural = _("stage moves")
-        indexes = [models.Index(fields=["creative", "-moved_on", "-id"], name="stagemove_latest")]
+        # A creative's newest move with its stage, from the index alone: the finder's and the
+        # dashboard's current-stage look-ups (docs/benchmarks.md, "The finder's indexes").
+        indexes = [models.Index(fields=["creative", "-moved_on", "-id"], name="stagemove_latest",
+                                include=["to_stage"])]
         constraints = [
             models.CheckConstraint(
                 condition=(Q(to_stage__isnull=False) & Q(to_market=False))

@@ -431,9 +431,10 @@ class Tenancy(models.Model):
         indexes = [
             models.Index(fields=["space", "start"], name="tenancy_space_start"),
             # "Running on a day" (start <= day < coalesce(actual_end, planned_end)) read from
-            # one index: free now and occupancy at national scale (docs/benchmarks.md, pages).
+            # one index: free now and occupancy at national scale (docs/benchmarks.md, pages);
+            # with the tenant, so the finder reads who rents from the index alone.
             models.Index(Coalesce("actual_end", "planned_end"), "start", name="tenancy_running",
-                         include=["space", "actual_end", "planned_end"]),
+                         include=["space", "creative", "actual_end", "planned_end"]),
             # "Does a tenancy hold this space on a day", probed for each space whose stored let
             # period does not cover it (selectors.free_on): its tenancies not ended by then,
             # from the index alone (both ends included for PostgreSQL 15, as above).

@@ -176,6 +176,14 @@ def _f32(value) -> float:
     return float(np.float32(float(value)))
 
 
+class _Probed(Exists):
+    """EXISTS as a probe per outer row: `OFFSET 0` keeps PostgreSQL from turning it into a
+    (hashed) semi- or anti-join over every inner row; the rows found are the same. SQLite
+    accepts the clause and ignores it."""
+
+    template = "EXISTS(%(subquery)s OFFSET 0)"
+
+
 class _Sql:
     """The spelling of what the statement needs on PostgreSQL and on SQLite.
 
@@ -296,9 +304,12 @@ class _Ranking:
             for part in COMPONENTS)
         # The candidates: the free spaces (those whose stored let period does not cover the
         # day, checked against the running tenancies) and the let ones in an open call (a few).
-        # Not free_on's probe per space: PostgreSQL cannot estimate how many spaces pass it
-        # and, expecting a handful, joins the steps below by loops (4x slower at scale 100);
-        # as an anti-join it estimates well (docs/benchmarks.md, "A stored let period").
+        # Each uncovered space is probed for a running tenancy (`_Probed`: 1,696 index
+        # look-ups at scale 100, where an anti-join hashed all 28,304 running tenancies).
+        # Not free_on's scalar probe: PostgreSQL guesses a handful pass it and
+        # then joins the steps below by loops (4x slower); for a NOT EXISTS it does not pull
+        # up it guesses half, near enough for hash joins (docs/benchmarks.md, "The finder's
+        # indexes").
         in_scope = Space.objects.filter(archived=False, building__in=buildings).order_by()
         let = tenancies_running(on).filter(space=OuterRef("pk"))
         offered = Call.spaces.through.objects.filter(
@@ -324,7 +335,7 @@ housed AS MATERIALIZED (
            WHERE m.creative_id = t.creative_id AND m.moved_on <= {self.param(today)}
            ORDER BY m.moved_on DESC, m.id DESC LIMIT 1) = {self.param(wish.stage.pk)}),
 candidates (id, building_id, area_m2, monthly_rent, is_let) AS MATERIALIZED (
-    {self.sub(in_scope.filter(let_uncovered_on(on), ~Exists(let)).annotate(is_let=Value(False))
+    {self.sub(in_scope.filter(let_uncovered_on(on), ~_Probed(let)).annotate(is_let=Value(False))
               .values(*columns))}
     UNION ALL
     {self.sub(in_scope.filter(Exists(offered), Exists(let)).annotate(is_let=Value(True))
