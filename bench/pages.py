@@ -21,7 +21,9 @@ them (scale 1 has 12 buildings: less than a page).
 
 The city bureau's dashboard reads its city's views computed ahead by the nightly
 `refresh_throughput` (the whole city, each chain, discipline or kind of space): the script runs
-that command on a database first unless it ran there today, and prints how long it took.
+that command on a database first unless it ran there today, and prints how long it took. It
+also runs the nightly `refresh_let_periods` each time (the stored let periods rolled over to
+the real today: the pages read the real date, not the seeded one).
 Another period is computed on each request over the whole city: printed with its ratio but not
 counted in the last line; a building's view (computed on each request too) is counted.
 
@@ -36,9 +38,9 @@ with `jit=off`, see broedplaats/settings.py).
 
 Last line: `pages: worst_scale_ratio=<x> worst_page=<name>`: the largest median wall-clock time
 at scale 100 over the same page's at scale 1, a list that shows more rows at scale 100 (24
-buildings against 12, the dashboard's building table 24 against Amsterdam's 8) counted with the
-rows scale 1 shows (the second table). Target: every page within 1.5x, the same query
-count; the exit status is 1 when a query count differs.
+buildings against 12, the dashboard's building table 24 against Amsterdam's 8, the finder's
+24 buildings against 10) counted with the rows scale 1 shows (the second table). Target:
+every page within 1.5x, the same query count; the exit status is 1 when a query count differs.
 """
 
 import argparse
@@ -59,7 +61,9 @@ SCALE_TARGET = 1.5
 CREATIVE, PROGRAMMER, BUREAU = "demo-creative", "demo-programmer", "demo-bureau"
 # name, path, htmx, user. Placeholders: {building} the first public building with spaces,
 # {programmed} the programmer's building with the most spaces, {call} the programmer's call
-# with the most applications, {discipline} the demo creative's discipline.
+# with the most applications, {discipline} the demo creative's discipline; the city bureau's
+# {chain} the first chain its buildings focus on, {bureau_discipline} that chain's first
+# discipline (so the dashboard's building table has rows at both scales).
 PAGES = [
     ("building-list", "/", False, None),
     ("building-list-free-now-htmx", "/?free_now=true", True, None),
@@ -78,7 +82,7 @@ PAGES = [
     ("bureau-home", "/home/bureau/", False, BUREAU),
     ("bureau-home-chain", "/home/bureau/?chain={chain}", False, BUREAU),
     ("bureau-home-building", "/home/bureau/?building={bureau_building}", False, BUREAU),
-    ("bureau-home-discipline", "/home/bureau/?discipline={discipline}", False, BUREAU),
+    ("bureau-home-discipline", "/home/bureau/?discipline={bureau_discipline}", False, BUREAU),
     ("bureau-home-period", "/home/bureau/?start={half_year}", False, BUREAU),
     ("api-buildings", "/api/buildings/", False, None),
     ("api-buildings-free-now", "/api/buildings/?free_now=true", False, None),
@@ -92,7 +96,7 @@ LIVE_PAGES = {"bureau-home-period"}
 CONNECTION_PAGES = ["building-list", "api-spaces"]
 # Lists cut into pages (24 rows, the API 50): scale 1 has fewer rows than a page.
 LIST_PAGES = [name for name, *_rest in PAGES
-              if name.startswith(("building-list", "api-", "bureau-home"))]
+              if name.startswith(("building-list", "api-", "bureau-home", "finder"))]
 
 
 # --- the worker: one database, one process -------------------------------------------------------
@@ -116,7 +120,7 @@ def placeholders() -> dict[str, str]:
     from django.utils import timezone
 
     from broedplaats.models import Building, Call
-    from chains.models import Creative
+    from chains.models import Creative, Discipline
 
     building = (Building.objects.filter(archived=False, spaces__archived=False)
                 .order_by("city__name", "name").values_list("slug", flat=True).first())
@@ -131,10 +135,12 @@ def placeholders() -> dict[str, str]:
     watched = Building.objects.filter(archived=False, city__bureau_members__username=BUREAU)
     chain = (watched.order_by("chain_focus__slug").exclude(chain_focus=None)
              .values_list("chain_focus__slug", flat=True).first())
+    bureau_discipline = (Discipline.objects.filter(chain__slug=chain).order_by("slug")
+                         .values_list("slug", flat=True).first())
     today = timezone.localdate()
     half_year = date(today.year - (today.month <= 6), (today.month - 7) % 12 + 1, 1)
     return {"building": building, "programmed": programmed, "call": call,
-            "discipline": discipline, "chain": chain,
+            "discipline": discipline, "chain": chain, "bureau_discipline": bureau_discipline,
             "bureau_building": watched.order_by("name").values_list("slug", flat=True).first(),
             "half_year": half_year.isoformat()}
 
@@ -165,7 +171,9 @@ def worker(database_url: str, repeat: int, connections_too: bool, only: list[str
     from django.test.utils import CaptureQueriesContext
     from rest_framework.pagination import PageNumberPagination
 
+    from broedplaats.selectors.finder import finder_page
     from broedplaats.views import bureau, public
+    from broedplaats.views import finder as finder_view
 
     pages = [page for page in PAGES if not only or page[0] in only]
     values = placeholders()
@@ -203,6 +211,8 @@ def worker(database_url: str, repeat: int, connections_too: bool, only: list[str
         if response["Content-Type"].startswith("application/json"):
             return len(response.json().get("results", []))
         html = response.content.decode()
+        if 'aria-labelledby="finder-' in html:
+            return html.count('aria-labelledby="finder-')
         if "building-table" in html:
             table = html[html.index("building-table"):]
             return max(table[:table.find("</table>")].count("<tr") - 1, 0)
@@ -213,6 +223,8 @@ def worker(database_url: str, repeat: int, connections_too: bool, only: list[str
         public.BUILDINGS_PER_PAGE = rows or page_sizes[0]
         PageNumberPagination.page_size = rows or page_sizes[1]
         bureau.BUILDINGS_PER_PAGE = rows or page_sizes[2]
+        finder_view.finder_page = finder_page if not rows else (
+            lambda *, per_page_=rows, **kwargs: finder_page(per_page=per_page_, **kwargs))
 
     def measure(pages, rows_a_page: dict[str, int] | None = None) -> dict:
         connection.settings_dict["CONN_MAX_AGE"] = 60
@@ -330,8 +342,11 @@ def seeded(server: str, name: str, scale: int, today: str, reseed: bool) -> str:
 
 
 def computed_ahead(url: str) -> None:
-    """Run the nightly `refresh_throughput` on a database unless it has run today (the
+    """Run the nightly jobs on a database: `refresh_let_periods` (cheap, each time: the stored
+    let periods rolled over to today) and `refresh_throughput` unless it has run today (the
     dashboard's city views are computed ahead for the day: a run of yesterday is not read)."""
+    if not manage(url, "refresh_let_periods"):
+        raise SystemExit(f"manage.py refresh_let_periods failed on {url}")
     today = run_self("--today-ahead", url)
     if today["views"]:
         return

@@ -50,6 +50,7 @@ from broedplaats.matching.scoring import COMPONENTS
 from broedplaats.models import Building, Call, City, Facility, FitWeights, Space
 from broedplaats.selectors.matching import Indexes, Wishes, applicant_arrays, weights_for
 from broedplaats.selectors.places import let_uncovered_on, tenancies_running
+from chains.formatting import money
 from chains.models import Chain, Creative, Discipline, Stage, StageMove
 
 PER_PAGE = 24
@@ -602,10 +603,6 @@ def _fits(wish: FinderWish, rows: list[Ranked], buildings: dict[int, Building],
 
 # --- reasons in words -------------------------------------------------------------------------------
 
-def _euros(value) -> str:
-    return "€ " + formats.number_format(Decimal(value), 2, use_l10n=True, force_grouping=True)
-
-
 def _m2(value) -> str:
     value = Decimal(value)
     places = 0 if value == value.to_integral_value() else 1
@@ -656,13 +653,13 @@ def reasons(wish: FinderWish, space: Space, parts: dict[str, float], weights: We
 
     rent = space.monthly_rent
     if wish.max_rent is None:
-        text = _("%(rent)s a month; you gave no maximum rent.") % {"rent": _euros(rent)}
+        text = _("%(rent)s a month; you gave no maximum rent.") % {"rent": money(rent)}
     elif rent > wish.max_rent:
         text = _("%(rent)s a month is above your maximum of %(max)s.") % {
-            "rent": _euros(rent), "max": _euros(wish.max_rent)}
+            "rent": money(rent), "max": money(wish.max_rent)}
     else:
         text = _("%(rent)s a month is within your maximum of %(max)s.") % {
-            "rent": _euros(rent), "max": _euros(wish.max_rent)}
+            "rent": money(rent), "max": money(wish.max_rent)}
     result.append(reason("rent", text))
 
     if not wish.facilities:

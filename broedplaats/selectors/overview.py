@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.utils.timesince import TIME_STRINGS
 
@@ -19,9 +19,9 @@ from broedplaats.models import (
     Building,
     Offer,
     OfferStatus,
-    Policy,
     Tenancy,
 )
+from broedplaats.selectors.places import policies_in_force
 from chains.models import Creative, Stage, StageMove
 
 # Applications still in the running before an offer: the creative waits on the building.
@@ -35,12 +35,7 @@ def with_renewal_limit(tenancies: QuerySet[Tenancy]) -> QuerySet[Tenancy]:
     """`tenancies` annotated with `policy_max_renewals`: the most renewals the city's policy in
     force on each tenancy's start allows (None when the city has no policy for that day), the
     policy services.tenancy_renew applies, read in the same query."""
-    policy = (
-        Policy.objects.filter(city=OuterRef("space__building__city"),
-                              valid_from__lte=OuterRef("start"))
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=OuterRef("start")))
-        .order_by("-valid_from")
-    )
+    policy = policies_in_force(city=OuterRef("space__building__city"), on=OuterRef("start"))
     return tenancies.annotate(policy_max_renewals=Subquery(policy.values("max_renewals")[:1]))
 
 

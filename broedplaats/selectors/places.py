@@ -31,15 +31,19 @@ from broedplaats.models import (
 from chains.models import Stage
 
 
-def policy_in_force(*, city: City, on: date) -> Policy | None:
-    """The city's policy valid on a date, or None when the city has none for that day."""
+def policies_in_force(*, city, on) -> QuerySet[Policy]:
+    """The city's policies valid on a date, the latest first; `city` and `on` may be
+    OuterRefs (with_renewal_limit reads the policy of each tenancy's start)."""
     return (
         Policy.objects.filter(city=city, valid_from__lte=on)
         .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=on))
-        .prefetch_related("rent_caps")
         .order_by("-valid_from")
-        .first()
     )
+
+
+def policy_in_force(*, city: City, on: date) -> Policy | None:
+    """The city's policy valid on a date, or None when the city has none for that day."""
+    return policies_in_force(city=city, on=on).prefetch_related("rent_caps").first()
 
 
 def rent_cap_for(*, policy: Policy | None, space_kind: str) -> PolicyRentCap | None:

@@ -227,7 +227,7 @@ def test_the_page_explains_each_fit_in_words(world):
     texts = {reason.part: reason.text for reason in b.reasons}
     assert texts["completeness"] == ("You would complete the chain: no tenant of Fashion is in "
                                      "Making (maken) here now.")
-    assert texts["rent"] == "€ 350.00 a month is above your maximum of € 300.00."
+    assert texts["rent"] == "€350.00 a month is above your maximum of €300.00."
     assert texts["area"] == "50 m² is within the area you wish."
     assert texts["facilities"] == "Has every facility you wish."
     assert [(r.part, r.points, r.max_points) for r in b.reasons] == [
