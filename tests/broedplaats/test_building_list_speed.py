@@ -17,6 +17,7 @@ from broedplaats.models import Building, EndReason, Tenancy
 from broedplaats.selectors import space_is_free, tenancies_running
 from broedplaats.selectors.places import running_on
 from broedplaats.views.public import BUILDINGS_PER_PAGE
+from chains.models import StageCode
 from tests.factories import (
     BuildingFactory,
     ChainFactory,
@@ -245,12 +246,30 @@ def test_api_space_list_free_now_flags_only_the_rows_shown(count):
     assert [(row["id"], row["is_let"]) for row in rows] == [(space.pk, False)
                                                              for space in free][:50]
     # `is_let` is computed in the query that reads the page's rows, which is restricted to
-    # the page's ids (a subquery with LIMIT 50), not for every space.
+    # the page's ids (read with the count, `COUNT(*) OVER ()`), not for every space.
     let_flags = [query["sql"] for query in captured.captured_queries if 'AS "is_let"' in query["sql"]]
     assert len(let_flags) == 1
-    cut = re.search(r'"broedplaats_space"\."id" IN \(SELECT .* LIMIT (\d+)\)', let_flags[0])
-    assert cut and int(cut.group(1)) == len(rows) == min(count, 50)
-    assert len(captured.captured_queries) == 4  # count, page, facilities, stages
+    cut = re.search(r'"broedplaats_space"\."id" IN \(([\d, ]+)\)', let_flags[0])
+    assert cut and sorted(int(pk) for pk in cut.group(1).split(",")) \
+        == sorted(row["id"] for row in rows)
+    assert len(rows) == min(count, 50)
+    assert sum("OVER ()" in query["sql"] for query in captured.captured_queries) == 1
+    assert len(captured.captured_queries) == 4  # count with ids, page, facilities, stages
+
+
+def test_api_space_list_by_stage_cuts_the_page_apart_from_the_count():
+    """Other filters keep the separate count: the page is cut along the name index and stops
+    after its rows, where a window would read every row (docs/benchmarks.md)."""
+    for building in _free_buildings(3):
+        for space in building.spaces.all():
+            space.stages.set([stage(StageCode.MAKING)])
+    with CaptureQueriesContext(connection) as captured:
+        response = APIClient().get(reverse("api:space-list"), {"stage": "making"})
+    assert response.status_code == 200 and response.json()["count"] == 6
+    assert not any("OVER ()" in query["sql"] for query in captured.captured_queries)
+    let_flags = [query["sql"] for query in captured.captured_queries if 'AS "is_let"' in query["sql"]]
+    assert len(let_flags) == 1
+    assert re.search(r'"broedplaats_space"\."id" IN \(SELECT .* LIMIT \d+\)', let_flags[0])
 
 
 def test_tenancies_running_is_running_on_in_the_form_an_index_serves():
