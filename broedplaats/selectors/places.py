@@ -181,7 +181,8 @@ class PagedByIds:
       cuts the page's ids (the filters and order, `LIMIT`, `OFFSET`). For a list whose order
       an index gives (the spaces by building name and code) this is the cheaper way: the cut
       stops after the page's rows, where a window reads every row, and PostgreSQL then even
-      probes every row along that index. Such a list passes `ids_with_count=False`.
+      probes every row along that index. Such a list passes `ids_with_count=False`
+      (the API's space list does, but for "free now": `SpaceViewSet.ids_with_count`).
     """
 
     AHEAD = 200  # ids read with the count: the first pages of 24 (a page) or 50 (the API)
