@@ -60,6 +60,13 @@ def _json(request: HttpRequest):
         return None
 
 
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 def has_nul(request: HttpRequest) -> bool:
     """Whether a NUL is anywhere a view could read it: the path, the query string (decoded),
     a header or cookie, a form field's name or value, an uploaded file's name, or any string
@@ -73,6 +80,8 @@ def has_nul(request: HttpRequest) -> bool:
         if (key.startswith("HTTP_") or key.startswith("CONTENT_")) and isinstance(value, str) \
                 and NUL in value:
             return True
+    if _content_length(request) == 0:
+        return False  # no body: nothing more to read (DRF reads none either)
     content_type = request.content_type or ""
     if content_type in FORM_TYPES:
         fields, files = _form(request)

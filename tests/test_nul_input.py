@@ -218,3 +218,9 @@ def test_a_page_answers_with_the_sites_400_page_in_the_users_language(client):
     assert "Bad request" in html
     assert "The request contains a NUL character" in html
     assert ">Buildings</a>" in html  # the site's header: a way on
+
+
+def test_a_request_without_a_body_is_not_parsed_as_one():
+    """A GET that names a form type but sends nothing stays a GET (no multipart error)."""
+    request = factory.generic("GET", "/buildings/", "", content_type="multipart/form-data")
+    assert _through(request).status_code == 200
