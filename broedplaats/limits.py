@@ -10,7 +10,7 @@ what anyone could mean. docs/allocation.md ("Text lengths and number ranges") li
 
 from decimal import Decimal
 
-from chains.limits import Range, at_most  # noqa: F401 (one shape for both apps)
+from chains.limits import Range, at_most, range_checks  # noqa: F401 (one shape for both apps)
 
 # --- texts (characters) ------------------------------------------------------------------------
 BUILDING_DESCRIPTION = 5_000

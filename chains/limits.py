@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.db import DEFAULT_DB_ALIAS
+from django.db.models import CheckConstraint, Q
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,30 @@ class Range:
         """`min_value` and `max_value` for a form or serializer field (the browser gets them as
         the input's min and max)."""
         return {"min_value": self.low, "max_value": self.high}
+
+    def check(self, field: str) -> Q:
+        """For the database: `field` lies within the range, both ends allowed. NULL passes,
+        as an empty field skips its validators."""
+        return Q(**{f"{field}__gte": self.low}) & Q(**{f"{field}__lte": self.high})
+
+
+class RangeCheck(CheckConstraint):
+    """The database's copy of a field's range, made from the same `Range` as its validators.
+
+    The database refuses what never passes full_clean(): an update(), a bulk_create(), a
+    script. full_clean() does not ask the database again: the field's validators refuse the
+    same values first, with the message beside the field (tests/test_check_constraints.py
+    proves both read the same bounds)."""
+
+    def validate(self, model, instance, exclude=None, using=DEFAULT_DB_ALIAS):
+        return None
+
+
+def range_checks(prefix: str, **fields: Range) -> list[RangeCheck]:
+    """One RangeCheck per field, named `<prefix>_<field>_range`, for a model's Meta.constraints
+    beside the `validators=RANGE.validators()` of the same fields."""
+    return [RangeCheck(condition=allowed.check(field), name=f"{prefix}_{field}_range")
+            for field, allowed in fields.items()]
 
 
 def at_most(characters: int) -> dict:

@@ -56,6 +56,7 @@ class Stage(models.Model):
         ordering = ["order"]
         verbose_name = _("stage")
         verbose_name_plural = _("stages")
+        constraints = limits.range_checks("stage", order=limits.STAGE_ORDER)
 
     def __str__(self):
         return str(self.get_code_display())

@@ -172,6 +172,8 @@ class Application(models.Model):
                 name="application_area_range",
                 violation_error_message=_("The largest area cannot be below the smallest."),
             ),
+            *limits.range_checks("application", min_area_m2=limits.WISHED_MIN_AREA_M2,
+                                 max_area_m2=limits.AREA_M2, max_rent=limits.MONTHLY_RENT),
         ]
 
     def __str__(self):
@@ -311,6 +313,11 @@ class Offer(models.Model):
                 condition=Q(reply_by__gte=F("offered_on")), name="offer_reply_after_offer",
                 violation_error_message=_("The reply deadline cannot be before the offer."),
             ),
+            # offer_make's rule (services.allocation._offer_dates_check), as a round's.
+            models.CheckConstraint(
+                condition=Q(reply_by__lte=F("start")), name="offer_reply_before_start",
+                violation_error_message=_("The reply deadline cannot be after the start."),
+            ),
             models.CheckConstraint(
                 condition=Q(tenancy__isnull=True) | Q(status="accepted"),
                 name="offer_tenancy_only_when_accepted",
@@ -350,8 +357,7 @@ class SocialReturn(models.Model):
         verbose_name = _("social return activity")
         verbose_name_plural = _("social return activities")
         constraints = [
-            models.CheckConstraint(condition=Q(hours__gt=0), name="socialreturn_hours_positive",
-                                   violation_error_message=_("Hours must be more than 0.")),
+            *limits.range_checks("socialreturn", hours=limits.SOCIAL_RETURN_HOURS),
         ]
 
     def __str__(self):

@@ -63,23 +63,13 @@ class FitWeights(models.Model):
                 name="fitweights_city_or_building",
                 violation_error_message=_("Weights belong to a city or to a building."),
             ),
-            models.CheckConstraint(
-                condition=Q(stage__lte=100) & Q(chain__lte=100) & Q(completeness__lte=100)
-                & Q(area__lte=100) & Q(rent__lte=100) & Q(facilities__lte=100)
-                & Q(wait__lte=100),
-                name="fitweights_points_at_most_100",
-                violation_error_message=_("Each weight lies between 0 and 100."),
-            ),
+            *limits.range_checks("fitweights", **dict.fromkeys(FIT_COMPONENTS, limits.FIT_POINTS),
+                                 wait_full_days=limits.WAIT_FULL_DAYS),
             models.CheckConstraint(
                 condition=Q(stage__gt=0) | Q(chain__gt=0) | Q(completeness__gt=0)
                 | Q(area__gt=0) | Q(rent__gt=0) | Q(facilities__gt=0) | Q(wait__gt=0),
                 name="fitweights_not_all_zero",
                 violation_error_message=_("At least one weight must be above 0."),
-            ),
-            models.CheckConstraint(
-                condition=Q(wait_full_days__gte=30) & Q(wait_full_days__lte=3650),
-                name="fitweights_wait_days_range",
-                violation_error_message=_("Full waiting points come after 30 to 3,650 days."),
             ),
         ]
 
@@ -164,9 +154,7 @@ class CommitteeScore(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["criterion", "application", "member"],
                                     name="committee_score_once"),
-            models.CheckConstraint(condition=Q(score__lte=COMMITTEE_MAX),
-                                   name="committee_score_range",
-                                   violation_error_message=_("A score lies between 0 and 10.")),
+            *limits.range_checks("committee", score=limits.COMMITTEE_SCORE),
         ]
 
     def __str__(self):
@@ -212,7 +200,7 @@ class AllocationRound(models.Model):
                                    name="round_reply_before_start",
                                    violation_error_message=_("The reply deadline cannot be "
                                                              "after the start.")),
-            models.CheckConstraint(condition=Q(seed__gte=0), name="round_seed_not_negative"),
+            *limits.range_checks("round", seed=limits.LOTTERY_SEED),
         ]
 
     def __str__(self):
@@ -315,14 +303,8 @@ class Pathway(models.Model):
         verbose_name = _("pathway")
         verbose_name_plural = _("pathways")
         constraints = [
-            models.CheckConstraint(condition=Q(bonus_points__lte=50),
-                                   name="pathway_bonus_range",
-                                   violation_error_message=_("Bonus points lie between 0 and "
-                                                             "50.")),
-            models.CheckConstraint(condition=Q(priority_months__gte=1)
-                                   & Q(priority_months__lte=60),
-                                   name="pathway_months_range",
-                                   violation_error_message=_("Priority lasts 1 to 60 months.")),
+            *limits.range_checks("pathway", bonus_points=limits.PATHWAY_BONUS_POINTS,
+                                 priority_months=limits.PATHWAY_PRIORITY_MONTHS),
         ]
 
     def __str__(self):

@@ -109,14 +109,14 @@ class Policy(models.Model):
                 name="policy_valid_to_after_from",
                 violation_error_message=_("A policy must end on or after the day it starts."),
             ),
-            models.CheckConstraint(
-                condition=Q(standard_term_months__gt=0), name="policy_term_positive",
-                violation_error_message=_("The standard term must be at least one month."),
-            ),
-            models.CheckConstraint(
-                condition=Q(required_screened_share__lte=100),
-                name="policy_share_at_most_100",
-                violation_error_message=_("The required screened share is at most 100%."),
+            *limits.range_checks(
+                "policy", income_limit=limits.INCOME_LIMIT,
+                standard_term_months=limits.STANDARD_TERM_MONTHS,
+                max_renewals=limits.MAX_RENEWALS,
+                screening_validity_months=limits.SCREENING_VALIDITY_MONTHS,
+                live_work_retest_years=limits.LIVE_WORK_RETEST_YEARS,
+                required_screened_share=limits.SCREENED_SHARE,
+                max_tenancies_per_creative=limits.TENANCIES_PER_CREATIVE,
             ),
             PostgresExclusionConstraint(
                 name="policy_no_overlap",
@@ -156,8 +156,7 @@ class PolicyRentCap(models.Model):
             models.UniqueConstraint(fields=["policy", "space_kind"], name="rentcap_unique_kind",
                                     violation_error_message=_("This policy already has a cap for "
                                                               "this kind of space.")),
-            models.CheckConstraint(condition=Q(max_rent_per_m2_year__gt=0),
-                                   name="rentcap_positive"),
+            *limits.range_checks("rentcap", max_rent_per_m2_year=limits.RENT_CAP_PER_M2_YEAR),
         ]
 
     def __str__(self):
@@ -223,15 +222,14 @@ class Building(models.Model):
                 violation_error_message=_("Enter a Dutch postcode such as 1012 AB."),
             ),
             models.CheckConstraint(
-                # Spelled out for NULLs: a comparison with NULL would let a lone latitude pass.
                 condition=(Q(latitude__isnull=True) & Q(longitude__isnull=True))
-                | (Q(latitude__isnull=False) & Q(longitude__isnull=False)
-                   & Q(latitude__gte=-90) & Q(latitude__lte=90)
-                   & Q(longitude__gte=-180) & Q(longitude__lte=180)),
-                name="building_coordinates_valid",
-                violation_error_message=_("Give both coordinates, latitude within ±90 and "
-                                          "longitude within ±180."),
+                | (Q(latitude__isnull=False) & Q(longitude__isnull=False)),
+                name="building_coordinates_both_or_neither",
+                violation_error_message=_("Give both coordinates, or neither."),
             ),
+            # Within the Netherlands (a NULL passes: the constraint above pairs them).
+            *limits.range_checks("building", latitude=limits.LATITUDE,
+                                 longitude=limits.LONGITUDE),
         ]
 
     def __str__(self):
@@ -310,10 +308,8 @@ class Space(models.Model):
             models.UniqueConstraint(fields=["building", "code"], name="space_code_unique",
                                     violation_error_message=_("This building already has a "
                                                               "space with this code.")),
-            models.CheckConstraint(condition=Q(area_m2__gt=0), name="space_area_positive",
-                                   violation_error_message=_("Area must be more than 0 m².")),
-            models.CheckConstraint(condition=Q(monthly_rent__gte=0), name="space_rent_not_negative",
-                                   violation_error_message=_("Rent cannot be negative.")),
+            *limits.range_checks("space", area_m2=limits.AREA_M2,
+                                 monthly_rent=limits.MONTHLY_RENT),
             # A let period is whole or absent: "not covered" reads let_from IS NULL as none.
             models.CheckConstraint(
                 condition=Q(let_from__isnull=True, let_until__isnull=True)
@@ -458,9 +454,7 @@ class Tenancy(models.Model):
                 violation_error_message=_("An ended tenancy needs an end reason, and only an "
                                           "ended one."),
             ),
-            models.CheckConstraint(condition=Q(monthly_rent__gte=0),
-                                   name="tenancy_rent_not_negative",
-                                   violation_error_message=_("Rent cannot be negative.")),
+            *limits.range_checks("tenancy", monthly_rent=limits.MONTHLY_RENT),
             PostgresExclusionConstraint(
                 name="tenancy_no_overlap",
                 expressions=[
