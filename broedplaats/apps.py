@@ -10,7 +10,10 @@ class BroedplaatsConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from broedplaats.db import register_sqlite_functions
+        from broedplaats.housing import connect_signals
 
         # Not domain logic: SQLite lacks percentile_cont, which the dashboards' SQL uses.
         connection_created.connect(register_sqlite_functions,
                                    dispatch_uid="broedplaats_sqlite_functions")
+        # Not domain logic either: the finder's cached reading of who is housed where.
+        connect_signals()

@@ -55,3 +55,14 @@ def media(settings, tmp_path):
     """Uploads go to the test's own directory, never into the repository."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: rows are rolled back between tests and their ids
+    reused, so nothing kept for one test (the finder's housing, throttles) may reach the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

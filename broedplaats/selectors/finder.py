@@ -25,10 +25,11 @@ decimal (half to even, as numpy and `round` do) are exactly those of the pure fu
 the page's breakdown shows. `tests/broedplaats/views/test_finder_ranking.py` compares the two
 on a varied world.
 
-The tenants' current stage (their newest stage move on or before today, the later id first on
-the same day) is looked up only for the chain's running tenants in the buildings with the
-chain in focus, which the statement gathers first (a materialized step, so that PostgreSQL
-does not probe the moves of every running tenant).
+Which buildings house the creative's stage of the chain (a tenant of the chain in that stage
+today) is the same for every visitor on a day and costs more than the rest of the statement at
+national scale: `housed_buildings` reads it once and keeps it in the shared cache until a
+tenancy, stage move, creative, space or building changes (`broedplaats.housing`); the
+statement takes the building ids.
 """
 
 from __future__ import annotations
@@ -39,12 +40,14 @@ from datetime import date
 from decimal import Decimal
 
 import numpy as np
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet, Value
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from broedplaats.housing import housing_version
 from broedplaats.matching import Spaces, Weights, bitmask, components, score_matrix
 from broedplaats.matching.scoring import COMPONENTS
 from broedplaats.models import Building, Call, City, Facility, FitWeights, Space
@@ -218,6 +221,62 @@ class _Sql:
         return f"{'LEAST' if self.postgresql else 'MIN'}({', '.join(terms)})"
 
 
+HOUSED_TIMEOUT = 24 * 60 * 60  # a reading is for one day; the next has its own key
+
+
+def housed_buildings(*, chain: Chain, stage: Stage, on: date) -> list[int]:
+    """The buildings with `chain` in focus where a tenant of the chain is in `stage` on `on`
+    (their newest stage move on or before it, the later id first on the same day): those
+    where a creative in that stage would not complete the chain. Kept in the shared cache
+    for the day under the housing version (`broedplaats.housing`), which every change to the
+    rows it is read from replaces; read again when the cache has no reading."""
+    key = f"finder-housed:{housing_version()}:{chain.pk}:{stage.pk}:{on.isoformat()}"
+    found = cache.get(key)
+    if found is None:
+        found = _housed_now(chain=chain, stage=stage, on=on)
+        cache.set(key, found, HOUSED_TIMEOUT)
+    return found
+
+
+def _housed_now(*, chain: Chain, stage: Stage, on: date) -> list[int]:
+    """`housed_buildings` read from the rows. The tenants' current stage is looked up only
+    for the chain's running tenants in the buildings with the chain in focus, gathered first
+    (a materialized step, so that PostgreSQL does not probe the moves of every running
+    tenant)."""
+    params: list = []
+
+    def sub(queryset: QuerySet) -> str:
+        query_sql, query_params = queryset.query.sql_with_params()
+        params.extend(query_params)
+        return query_sql
+
+    today = connection.ops.adapt_datefield_value(on)
+    focus = Building.objects.filter(archived=False, chain_focus=chain).order_by().values("id")
+    statement = f"""
+WITH tenants AS MATERIALIZED (
+    SELECT s.building_id, r.creative_id
+    FROM ({sub(tenancies_running(on).order_by().values("space_id", "creative_id"))}) r
+    JOIN {Space._meta.db_table} s ON s.id = r.space_id
+    JOIN {Creative._meta.db_table} c ON c.id = r.creative_id
+    WHERE s.building_id IN ({sub(focus)})
+    AND c.discipline_id IN ({sub(Discipline.objects.filter(chain=chain).order_by().values("id"))}))
+SELECT DISTINCT t.building_id FROM tenants t
+WHERE (SELECT m.to_stage_id FROM {StageMove._meta.db_table} m
+       WHERE m.creative_id = t.creative_id AND m.moved_on <= %s
+       ORDER BY m.moved_on DESC, m.id DESC LIMIT 1) = %s
+ORDER BY t.building_id"""
+    params.extend([today, stage.pk])
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _ids_of(model, ids: list[int]) -> QuerySet:
+    """The rows of `ids` as a subquery of their ids (none: a query that finds none)."""
+    rows = model.objects.order_by().values("id")
+    return rows.filter(pk__in=ids) if ids else rows.filter(pk__isnull=True)
+
+
 class _Ranking:
     """The ranking statement for a wish on a day (see `statement`), and its rows."""
 
@@ -289,11 +348,9 @@ class _Ranking:
         """The statement's common table expressions, written in reading order."""
         wish, on, sql = self.wish, self.on, self.sql
         self.params = []
-        today = connection.ops.adapt_datefield_value(on)
         buildings = Building.objects.filter(archived=False)
         if wish.city is not None:
             buildings = buildings.filter(city=wish.city)
-        moves, spaces = StageMove._meta.db_table, Space._meta.db_table
         weights, defaults = FitWeights._meta.db_table, Weights()
         chosen = ", ".join(f"COALESCE(o.{part}, c.{part}, {int(getattr(defaults, part))}) "
                            f"AS {part}" for part in COMPONENTS)
@@ -318,23 +375,11 @@ class _Ranking:
             call__closes_on__gte=on)
         columns = ("id", "building_id", "area_m2", "monthly_rent", "is_let")
         text = f"""
-WITH running (space_id, creative_id) AS (
-    {self.sub(tenancies_running(on).order_by().values("space_id", "creative_id"))}),
-focus (building_id, name, city_name) AS MATERIALIZED (
+WITH focus (building_id, name, city_name) AS MATERIALIZED (
     {self.sub(buildings.filter(chain_focus=wish.chain).order_by()
               .values("id", "name", "city__name"))}),
-tenants AS MATERIALIZED (
-    SELECT s.building_id, r.creative_id FROM running r
-    JOIN {spaces} s ON s.id = r.space_id
-    JOIN focus f ON f.building_id = s.building_id
-    JOIN {Creative._meta.db_table} c ON c.id = r.creative_id
-    WHERE c.discipline_id IN (
-        {self.sub(Discipline.objects.filter(chain=wish.chain).order_by().values("id"))})),
-housed AS MATERIALIZED (
-    SELECT DISTINCT t.building_id FROM tenants t
-    WHERE (SELECT m.to_stage_id FROM {moves} m
-           WHERE m.creative_id = t.creative_id AND m.moved_on <= {self.param(today)}
-           ORDER BY m.moved_on DESC, m.id DESC LIMIT 1) = {self.param(wish.stage.pk)}),
+housed (building_id) AS (
+    {self.sub(_ids_of(Building, housed_buildings(chain=wish.chain, stage=wish.stage, on=on)))}),
 candidates (id, building_id, area_m2, monthly_rent, is_let) AS MATERIALIZED (
     {self.sub(in_scope.filter(let_uncovered_on(on), ~_Probed(let)).annotate(is_let=Value(False))
               .values(*columns))}

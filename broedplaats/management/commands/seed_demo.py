@@ -13,6 +13,7 @@ from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 
 from broedplaats import demo
+from broedplaats.housing import housing_changed
 from broedplaats.services import throughput_refresh
 
 
@@ -89,6 +90,9 @@ class Command(BaseCommand):
                                           password=password, progress=say)
         except (ProtectedError, RestrictedError) as error:
             raise CommandError(f"Could not delete the existing data: {error.args[0]}") from error
+        # Written in bulk, without signals: what the finder keeps of who is housed where is
+        # stale now.
+        housing_changed()
         # The dashboards read stage moves through a summary that cron rebuilds nightly.
         refresh = throughput_refresh()
         say(f"Summarised {refresh.spells:,} stage spells for the dashboards in "

@@ -356,6 +356,7 @@ def test_the_number_of_queries_does_not_depend_on_the_buildings_or_the_page(
                                          closes_on__gte=today).exists()]
     without = [n for n in range(1, len(rows) + 1) if n not in with_calls]
     assert with_calls and without
+    finder_page(wish=wish, on=today, page=1, per_page=1)  # who is housed: read once, then kept
     with CaptureQueriesContext(connection) as first:
         finder_page(wish=wish, on=today, page=with_calls[0], per_page=1)
     for page in (without[0], len(rows) + 5, "x"):
@@ -367,15 +368,20 @@ def test_the_number_of_queries_does_not_depend_on_the_buildings_or_the_page(
         building = BuildingFactory(city=varied["cities"][0], chains=[wish.chain],
                                    name=f"Nieuw {n:02d}")
         SpaceFactory(building=building, stages=[making])
+    with django_assert_max_num_queries(len(first.captured_queries) + 1):  # housing changed
+        finder_page(wish=wish, on=today, page=1, per_page=24)
     with django_assert_max_num_queries(len(first.captured_queries)):
         result = finder_page(wish=wish, on=today, page=3, per_page=24)
     assert result.page.number == 2 and result.buildings  # 3 is beyond the last: the last
 
 
 def test_the_ranking_is_one_statement(varied, django_assert_num_queries):
-    with django_assert_num_queries(2):  # the stages' order, then the statement
-        ranking = finder_ranking(wish=_wishes(varied)[1], on=varied["today"])
+    wish, today = _wishes(varied)[1], varied["today"]
+    with django_assert_num_queries(3):  # the stages' order, who is housed, the statement
+        ranking = finder_ranking(wish=wish, on=today)
     assert ranking.rows
+    with django_assert_num_queries(2):  # who is housed is kept for the day
+        assert finder_ranking(wish=wish, on=today) == ranking
 
 
 def test_the_database_rounds_to_float32_and_to_tenths_as_numpy_does(db):
