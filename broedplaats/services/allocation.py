@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -391,6 +390,7 @@ def offer_make(*, application: Application, space: Space, start: date, reply_by:
     _lock_offer_rows(space_id=space.pk, offers=open_offers, application_ids={
         application.pk, *open_offers.values_list("application_id", flat=True)})
     application.refresh_from_db(fields=["status"])
+    space.refresh_from_db(fields=["archived"])  # as it is now, not as the caller read it
     if application.status not in OFFERABLE:
         raise ValidationError({"application": _(
             "Only an eligible or shortlisted applicant can get an offer (this one is %(status)s)."
@@ -423,14 +423,11 @@ def offer_make(*, application: Application, space: Space, start: date, reply_by:
     return offer
 
 
-def _open_offer(offer: Offer, on: date, *, rivals: bool = False) -> Offer:
-    """The offer as stored, locked with its space and application (and, with `rivals`, the
-    space's other open offers); refused unless still open and within its deadline."""
-    offers = Offer.objects.filter(pk=offer.pk)
-    if rivals:
-        offers = Offer.objects.filter(Q(pk=offer.pk) | Q(space_id=offer.space_id,
-                                                          status=OfferStatus.OPEN))
-    _lock_offer_rows(space_id=offer.space_id, offers=offers,
+def _open_offer(offer: Offer, on: date) -> Offer:
+    """The offer as stored, locked with its space and application; refused unless still open
+    and within its deadline. (A space has one open offer at most: `offer_one_open_per_space`.)
+    """
+    _lock_offer_rows(space_id=offer.space_id, offers=Offer.objects.filter(pk=offer.pk),
                      application_ids={offer.application_id})
     offer.refresh_from_db()
     if offer.status == OfferStatus.OPEN and offer.reply_by < on:
@@ -446,7 +443,7 @@ def _open_offer(offer: Offer, on: date, *, rivals: bool = False) -> Offer:
 def offer_accept(*, offer: Offer, on: date, by: User = None) -> Offer:
     """Accept: the tenancy starts in the same transaction (planned end from the policy, rent
     from the space), and any other open offer for the space is closed."""
-    offer = _open_offer(offer, on, rivals=True)
+    offer = _open_offer(offer, on)
     tenancy = tenancy_create(space=offer.space, creative=offer.application.creative,
                              start=offer.start, by=by)
     offer.status = OfferStatus.ACCEPTED

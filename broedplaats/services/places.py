@@ -392,6 +392,8 @@ def _tenancy_save(tenancy: Tenancy) -> Tenancy:
     # Also the creative's row (always after the space, so no deadlock): two lettings to
     # one creative on different spaces must not both pass the one-at-a-time check.
     lock_rows(Creative.objects.filter(pk=tenancy.creative_id))
+    if tenancy.pk is None:  # archived meanwhile? (tenancy_check refuses a new one then)
+        tenancy.space.refresh_from_db(fields=["archived"])
     tenancy.full_clean(validate_constraints=False)
     tenancy_check(tenancy)
     tenancy.validate_constraints()
