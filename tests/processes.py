@@ -52,6 +52,15 @@ def api_post(client, url: str, data: dict | None = None):
     raise AssertionError(f"{response.status_code} from {url}: {response.content[:500]!r}")
 
 
+def deadlocks_so_far() -> int:
+    """How many deadlocks PostgreSQL has detected in the test database (all sessions, the
+    ended ones included: a session's figures are added when it ends, at the latest)."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
+        return cursor.fetchone()[0]
+
+
 def _outcome(call):
     try:
         return ("ok", call())

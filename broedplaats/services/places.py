@@ -447,9 +447,10 @@ def tenancy_end(*, tenancy: Tenancy, on: date, reason: str, to_stage: Stage | No
     Outflow to the market and "next stage" are stage moves too: they are recorded in the same
     step (a next stage needs `to_stage`), so the history cannot miss them.
     """
-    # Lock first and read the stored end: a stale copy must not end a tenancy twice.
+    # Lock first and read the stored tenancy: a stale copy must not end a tenancy twice, nor
+    # undo a renewal saved meanwhile (the whole row is saved below).
     lock_rows(Space.objects.filter(pk=tenancy.space_id))
-    tenancy.actual_end = Tenancy.objects.values_list("actual_end", flat=True).get(pk=tenancy.pk)
+    tenancy.refresh_from_db()
     if tenancy.actual_end is not None:
         raise ValidationError({"actual_end": _("This tenancy has already ended on %(date)s.")
                                % {"date": long_date(tenancy.actual_end)}})
