@@ -7,7 +7,7 @@ PostgreSQL has the row locks and deadlocks in question; SQLite serialises every 
 """
 
 import time
-from datetime import timedelta
+from datetime import date, timedelta
 from functools import partial
 
 import pytest
@@ -17,6 +17,8 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from broedplaats.models import (
+    AllocationMethod,
+    AllocationRound,
     Application,
     ApplicationStatus,
     Offer,
@@ -24,13 +26,21 @@ from broedplaats.models import (
     Space,
     Tenancy,
 )
-from broedplaats.services import offer_make, offers_expire, space_archive, tenancy_create
+from broedplaats.services import (
+    application_withdraw,
+    offer_make,
+    offers_expire,
+    round_confirm,
+    round_run,
+    space_archive,
+    tenancy_create,
+)
 from chains import locking
 from chains.formatting import long_date
 from chains.locking import conflict_message, lock_rows, retry_on_conflict
 from chains.models import Creative
 from tests.processes import api_post, deadlocks_so_far, race_processes
-from tests.worlds import offer_world, tenancy_world
+from tests.worlds import matching_applicant, matching_world, offer_world, tenancy_world
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True),
               pytest.mark.usefixtures("english")]
@@ -361,6 +371,45 @@ def test_archiving_a_space_while_it_is_let(today):
         space.refresh_from_db()
         assert space.archived == (winner == 0)
         assert Tenancy.objects.filter(space=space).count() == (0, 1)[winner]
+
+
+def _confirm(round_id: int, on) -> int:
+    return len(round_confirm(round=AllocationRound.objects.get(pk=round_id), on=on))
+
+
+def _withdraw(application_id: int) -> str:
+    return application_withdraw(application=Application.objects.get(pk=application_id)).status
+
+
+def test_confirming_a_round_while_an_applicant_in_it_withdraws():
+    """Confirmed first, the applicant's new offer is withdrawn with the application;
+    withdrawn first, the round is refused as a whole and offers nothing."""
+    on = date(2026, 3, 2)
+    for _ in range(ROUNDS):
+        world = matching_world(publish_on=on, opens_on=date(2026, 3, 1),
+                               closes_on=date(2026, 3, 31), tenants_moved_on=date(2024, 1, 1),
+                               tenancies_start=date(2025, 1, 1), tenancies_end=date(2027, 1, 1))
+        for at in world["stages"]:
+            matching_applicant(world, on=on, moved_on=date(2023, 6, 1), at=at)
+        round_ = round_run(calls=[world["call"]], method=AllocationMethod.RANKING, on=on,
+                           start=date(2026, 5, 1), reply_by=date(2026, 3, 16), seed=5)
+        application = round_.entries.filter(space__isnull=False).first().application
+
+        results = race_processes(partial(_confirm, round_.pk, on),
+                                 partial(_withdraw, application.pk))
+
+        kinds = no_errors(results)
+        assert results[1] == ("ok", "withdrawn"), results
+        round_.refresh_from_db()
+        if kinds[0] == "ok":
+            assert round_.status == "confirmed"
+            assert Offer.objects.get(application=application).status == "withdrawn"
+        else:
+            assert "Only an eligible or shortlisted applicant can get an offer" in \
+                results[0][1][0]
+            assert round_.status == "proposed"
+            assert not Offer.objects.filter(application__call=world["call"]).exists()
+        assert_consistent()
 
 
 # --- a tenancy ended and renewed -------------------------------------------------------------
