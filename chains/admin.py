@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from chains.forms import add_service_errors
+from chains.locking import lock_rows
 from chains.models import (
     Chain,
     ChainStage,
@@ -25,7 +26,6 @@ from chains.selectors import creatives_with_stage
 from chains.services import (
     creative_archive,
     image_files_delete_on_commit,
-    lock_rows,
     stage_move_check,
     stage_move_record,
 )

@@ -17,19 +17,9 @@ from django.utils.translation import ngettext
 
 from chains import emails, images
 from chains.formatting import long_date
+from chains.locking import lock_rows
 from chains.models import Creative, Discipline, PortfolioImage, Stage, StageMove
 from chains.selectors import creative_latest_move
-
-
-def lock_rows(queryset: models.QuerySet) -> None:
-    """Lock exactly these rows until the surrounding transaction ends.
-
-    Ordering is dropped so no default ordering joins (and locks) related tables; outside a
-    transaction there is nothing to hold, so nothing is done.
-    """
-    if transaction.get_connection(queryset.db).in_atomic_block:
-        list(queryset.select_for_update().order_by().values_list("pk", flat=True))
-
 
 CREATIVE_FIELDS = {"name", "kind", "kvk_number", "discipline", "email", "phone", "website", "bio",
                    "user"}

@@ -5,13 +5,15 @@ passes its own values explicitly."""
 from datetime import date, timedelta
 from decimal import Decimal
 
-from broedplaats.roles import PROGRAMMER
+from broedplaats.roles import CREATIVE, PROGRAMMER
 from broedplaats.services import (
     application_create,
     application_submit,
     call_create,
     call_publish,
+    offer_make,
     screening_record,
+    tenancy_create,
 )
 from tests.factories import (
     BuildingFactory,
@@ -100,3 +102,46 @@ def matching_applicant(world: dict, *, on: date, moved_on: date, at, call=None, 
                          professional_practice=True, income_within_limit=eligible)
     application.refresh_from_db()
     return application
+
+
+def offer_world(today: date, *, applicants: int = 1, offered: bool = True,
+                reply_by: date | None = None, start: date | None = None) -> dict:
+    """place_world with `applicants` creatives (each a user of the creative group with a
+    profile) who applied to the call and were screened eligible today; unless not `offered`,
+    the first got an offer of the first space, starting `start` (in two weeks) and to be
+    answered by `reply_by` (in a week).
+
+    Keys: place_world's, and users, creatives, applications, offer (or None)."""
+    world = place_world(today)
+    users, creatives, applications = [], [], []
+    for _ in range(applicants):
+        user = UserFactory(roles=[CREATIVE])
+        creative = CreativeFactory(user=user)
+        application = application_create(creative=creative, call=world["call"], on=today)
+        application_submit(application=application, on=today)
+        screening_record(creative=creative, city=world["building"].city, on=today,
+                         professional_practice=True, income_within_limit=True)
+        application.refresh_from_db()
+        users.append(user)
+        creatives.append(creative)
+        applications.append(application)
+    offer = None
+    if offered:
+        offer = offer_make(application=applications[0], space=world["spaces"][0],
+                           start=start or today + timedelta(days=14),
+                           reply_by=reply_by or today + timedelta(days=7), on=today,
+                           by=world["programmer"])
+    return {**world, "users": users, "creatives": creatives, "applications": applications,
+            "offer": offer}
+
+
+def tenancy_world(today: date) -> dict:
+    """place_world with a creative renting its first space since a month ago, for the
+    policy's standard term (two years).
+
+    Keys: place_world's, and creative, tenancy."""
+    world = place_world(today)
+    creative = CreativeFactory()
+    tenancy = tenancy_create(space=world["spaces"][0], creative=creative,
+                             start=today - timedelta(days=30))
+    return {**world, "creative": creative, "tenancy": tenancy}

@@ -17,7 +17,7 @@ from django.utils import timezone
 from broedplaats.models import Building, City, Policy, Space, Tenancy, normalize_postcode
 from broedplaats.services import overlap_message, policy_check, space_check, tenancy_check
 from chains.forms import add_service_errors
-from chains.services import lock_rows
+from chains.locking import lock_rows
 
 
 def candidate(form: forms.ModelForm) -> models.Model:

@@ -2,6 +2,10 @@
 
 Every application status change goes through `application_transition`, which refuses what the
 workflow (models.APPLICATION_TRANSITIONS) does not allow and records who and when.
+
+Writes that touch an offer lock its space, then the offer(s), then the application(s), in the
+order of `broedplaats.services.LOCK_ORDER`, and start again on a deadlock
+(`chains.locking.retry_on_conflict`).
 """
 
 from datetime import date, timedelta
@@ -46,8 +50,8 @@ from broedplaats.services.places import (
     tenancy_date_check,
 )
 from chains.formatting import long_date
+from chains.locking import LockRace, lock_rows, retry_on_conflict
 from chains.models import Creative
-from chains.services import lock_rows
 
 __all__ = [
     "call_create",
@@ -193,33 +197,33 @@ def call_close(*, call: Call, on: date, by: User = None) -> Call:
 
 # --- applications ------------------------------------------------------------------------------
 
+@retry_on_conflict
 def application_transition(*, application: Application, to: str, by: User = None,
                            note: str = "", notify: bool = True) -> Application:
     """Move an application to another status, if the workflow allows it, and record it.
 
     `notify=False` when the caller mails the creative itself, better than a status mail."""
     note_check(note, field="note")
-    with transaction.atomic():
-        lock_rows(Application.objects.filter(pk=application.pk))
-        current = Application.objects.values_list("status", flat=True).get(pk=application.pk)
-        if to not in APPLICATION_TRANSITIONS[current]:
-            raise ValidationError({"status": _(
-                "An application cannot go from %(from)s to %(to)s."
-            ) % {"from": ApplicationStatus(current).label, "to": ApplicationStatus(to).label}})
-        if current == ApplicationStatus.OFFERED and to == ApplicationStatus.ELIGIBLE and \
-                Offer.objects.filter(application=application, status=OfferStatus.OPEN).exists():
-            raise ValidationError({"status": _(
-                "This applicant has an open offer; withdraw the offer instead.")})
-        application.status = to
-        changed = ["status"]
-        if to == ApplicationStatus.SUBMITTED:
-            application.submitted_at = timezone.now()
-            changed.append("submitted_at")
-        application.save(update_fields=changed)
-        ApplicationEvent.objects.create(application=application, from_status=current,
-                                        to_status=to, by=by, note=note)
-        if notify and to != ApplicationStatus.OFFERED:  # the offer mail says it better
-            notify_application_status(application, old=current)
+    lock_rows(Application.objects.filter(pk=application.pk))
+    current = Application.objects.values_list("status", flat=True).get(pk=application.pk)
+    if to not in APPLICATION_TRANSITIONS[current]:
+        raise ValidationError({"status": _(
+            "An application cannot go from %(from)s to %(to)s."
+        ) % {"from": ApplicationStatus(current).label, "to": ApplicationStatus(to).label}})
+    if current == ApplicationStatus.OFFERED and to == ApplicationStatus.ELIGIBLE and \
+            Offer.objects.filter(application=application, status=OfferStatus.OPEN).exists():
+        raise ValidationError({"status": _(
+            "This applicant has an open offer; withdraw the offer instead.")})
+    application.status = to
+    changed = ["status"]
+    if to == ApplicationStatus.SUBMITTED:
+        application.submitted_at = timezone.now()
+        changed.append("submitted_at")
+    application.save(update_fields=changed)
+    ApplicationEvent.objects.create(application=application, from_status=current,
+                                    to_status=to, by=by, note=note)
+    if notify and to != ApplicationStatus.OFFERED:  # the offer mail says it better
+        notify_application_status(application, old=current)
     return application
 
 
@@ -261,13 +265,22 @@ def application_submit(*, application: Application, on: date, by: User = None) -
                                   by=by)
 
 
+@retry_on_conflict
 def application_withdraw(*, application: Application, by: User = None) -> Application:
-    """The creative withdraws; an open offer on the application is withdrawn with it."""
-    with transaction.atomic():
-        application_transition(application=application, to=ApplicationStatus.WITHDRAWN, by=by)
-        Offer.objects.filter(application=application, status=OfferStatus.OPEN).update(
-            status=OfferStatus.WITHDRAWN, responded_at=timezone.now(), responded_by=by
-        )
+    """The creative withdraws; an open offer on the application is withdrawn with it.
+
+    The open offers' spaces and the offers are locked before the application (the lock
+    order), so an answer to the offer at the same moment waits instead of deadlocking."""
+    open_offers = Offer.objects.filter(application=application, status=OfferStatus.OPEN)
+    seen = list(open_offers.values_list("pk", "space_id"))
+    lock_rows(Space.objects.filter(pk__in=[space_id for _pk, space_id in seen]))
+    locked = set(lock_rows(Offer.objects.filter(pk__in=[pk for pk, _space_id in seen])))
+    lock_rows(Application.objects.filter(pk=application.pk))
+    if set(open_offers.values_list("pk", flat=True)) - locked:
+        raise LockRace("an offer was made before the application was locked")
+    application_transition(application=application, to=ApplicationStatus.WITHDRAWN, by=by)
+    open_offers.update(status=OfferStatus.WITHDRAWN, responded_at=timezone.now(),
+                       responded_by=by)
     return application
 
 
@@ -287,7 +300,7 @@ WAITING_FOR_SCREENING = (ApplicationStatus.SUBMITTED, ApplicationStatus.SCREENIN
                          ApplicationStatus.SHORTLISTED)
 
 
-@transaction.atomic
+@retry_on_conflict
 def screening_record(*, creative: Creative, city: City, on: date, professional_practice: bool,
                      income_within_limit: bool, reasons: str = "", by: User = None) -> Screening:
     """Record a screening against the city's policy in force; only outcome and reasons are kept.
@@ -310,7 +323,8 @@ def screening_record(*, creative: Creative, city: City, on: date, professional_p
     outcome = ApplicationStatus.ELIGIBLE if eligible else ApplicationStatus.INELIGIBLE
     waiting = Application.objects.filter(creative=creative, building__city=city,
                                          status__in=WAITING_FOR_SCREENING)
-    for application in waiting:
+    lock_rows(Application.objects.filter(pk__in=list(waiting.values_list("pk", flat=True))))
+    for application in waiting.order_by("pk"):
         if application.status == outcome or outcome not in APPLICATION_TRANSITIONS[
             application.status
         ]:
@@ -341,12 +355,42 @@ def _offer_dates_check(*, city: City, start: date, reply_by: date, on: date) -> 
         raise ValidationError({"reply_by": _("The reply deadline cannot be after the start.")})
 
 
-@transaction.atomic
+def _lock_offer_rows(*, space_id: int, offers, application_ids) -> None:
+    """Lock in the lock order: the space, these offers, then these applications (each set in
+    id order)."""
+    lock_rows(Space.objects.filter(pk=space_id))
+    lock_rows(offers)
+    lock_rows(Application.objects.filter(pk__in=list(application_ids)))
+
+
+def _stale_offers(space: Space, on: date):
+    """The space's offers still open though past their deadline: expired, but not yet told."""
+    return Offer.objects.filter(space=space, status=OfferStatus.OPEN, reply_by__lt=on)
+
+
+def _expire(offer: Offer) -> None:
+    """Expire an open offer past its deadline and its application; its rows are locked."""
+    offer.status = OfferStatus.EXPIRED
+    offer.save(update_fields=["status"])
+    application = offer.application
+    application.refresh_from_db(fields=["status"])
+    if application.status == ApplicationStatus.OFFERED:
+        application_transition(application=application, to=ApplicationStatus.EXPIRED,
+                               note=_("Reply deadline %(date)s passed.")
+                               % {"date": offer.reply_by.isoformat()})
+
+
+@retry_on_conflict
 def offer_make(*, application: Application, space: Space, start: date, reply_by: date,
                on: date, by: User = None) -> Offer:
     """Offer a space to an eligible applicant whose screening is valid on the offer date."""
+    # The space's open offers can only change under the space's lock, so read after it.
     lock_rows(Space.objects.filter(pk=space.pk))
+    open_offers = Offer.objects.filter(space=space, status=OfferStatus.OPEN)
+    _lock_offer_rows(space_id=space.pk, offers=open_offers, application_ids={
+        application.pk, *open_offers.values_list("application_id", flat=True)})
     application.refresh_from_db(fields=["status"])
+    space.refresh_from_db(fields=["archived"])  # as it is now, not as the caller read it
     if application.status not in OFFERABLE:
         raise ValidationError({"application": _(
             "Only an eligible or shortlisted applicant can get an offer (this one is %(status)s)."
@@ -365,8 +409,8 @@ def offer_make(*, application: Application, space: Space, start: date, reply_by:
     _offer_dates_check(city=application.building.city, start=start, reply_by=reply_by, on=on)
     if Offer.objects.filter(space=space, status=OfferStatus.OPEN, reply_by__gte=on).exists():
         raise ValidationError({"space": _("This space already has an open offer.")})
-    Offer.objects.filter(space=space, status=OfferStatus.OPEN).update(
-        status=OfferStatus.EXPIRED)  # past its deadline: expire it now, lazily
+    for stale in _stale_offers(space, on).select_related("application").order_by("pk"):
+        _expire(stale)  # past its deadline: expire it now, lazily
     if tenancies_overlapping(space=space, start=start, end=add_months(start, 1)).exists():
         raise ValidationError({"start": _("The space is let on %(date)s.")
                                % {"date": long_date(start)}})
@@ -380,9 +424,11 @@ def offer_make(*, application: Application, space: Space, start: date, reply_by:
 
 
 def _open_offer(offer: Offer, on: date) -> Offer:
-    """The offer as stored, locked; refused unless still open and within its deadline."""
-    lock_rows(Space.objects.filter(pk=offer.space_id))
-    lock_rows(Offer.objects.filter(pk=offer.pk))
+    """The offer as stored, locked with its space and application; refused unless still open
+    and within its deadline. (A space has one open offer at most: `offer_one_open_per_space`.)
+    """
+    _lock_offer_rows(space_id=offer.space_id, offers=Offer.objects.filter(pk=offer.pk),
+                     application_ids={offer.application_id})
     offer.refresh_from_db()
     if offer.status == OfferStatus.OPEN and offer.reply_by < on:
         raise ValidationError({"reply_by": _("This offer expired on %(date)s.")
@@ -393,7 +439,7 @@ def _open_offer(offer: Offer, on: date) -> Offer:
     return offer
 
 
-@transaction.atomic
+@retry_on_conflict
 def offer_accept(*, offer: Offer, on: date, by: User = None) -> Offer:
     """Accept: the tenancy starts in the same transaction (planned end from the policy, rent
     from the space), and any other open offer for the space is closed."""
@@ -410,7 +456,7 @@ def offer_accept(*, offer: Offer, on: date, by: User = None) -> Offer:
     return offer
 
 
-@transaction.atomic
+@retry_on_conflict
 def offer_decline(*, offer: Offer, on: date, by: User = None) -> Offer:
     """Decline: the offer and its application end; no penalty is recorded."""
     offer = _open_offer(offer, on)
@@ -421,13 +467,13 @@ def offer_decline(*, offer: Offer, on: date, by: User = None) -> Offer:
     return offer
 
 
-@transaction.atomic
+@retry_on_conflict
 def offer_withdraw(*, offer: Offer, by: User = None, note: str = "") -> Offer:
     """The programmer takes back an open offer: the offer is withdrawn, the applicant is
     eligible again (the event records who and why) and is told by mail."""
     note_check(note, field="note")
-    lock_rows(Space.objects.filter(pk=offer.space_id))
-    lock_rows(Offer.objects.filter(pk=offer.pk))
+    _lock_offer_rows(space_id=offer.space_id, offers=Offer.objects.filter(pk=offer.pk),
+                     application_ids={offer.application_id})
     offer.refresh_from_db()
     if offer.status != OfferStatus.OPEN:
         raise ValidationError({"status": _(
@@ -447,19 +493,29 @@ def offer_withdraw(*, offer: Offer, by: User = None, note: str = "") -> Offer:
     return offer
 
 
-@transaction.atomic
+@retry_on_conflict
+def _offer_expire(*, offer_id: int, on: date) -> bool:
+    """Expire one offer if it is still open and past its deadline on `on`, in its own
+    transaction; False when someone answered or took it back first."""
+    ids = Offer.objects.filter(pk=offer_id).values("space_id", "application_id").first()
+    if ids is None:
+        return False
+    _lock_offer_rows(space_id=ids["space_id"], offers=Offer.objects.filter(pk=offer_id),
+                     application_ids={ids["application_id"]})
+    offer = Offer.objects.select_related("application").get(pk=offer_id)
+    if offer.status != OfferStatus.OPEN or offer.reply_by >= on:
+        return False
+    _expire(offer)
+    return True
+
+
 def offers_expire(*, on: date) -> int:
-    """Expire every open offer past its deadline (and its application). Returns how many."""
-    count = 0
-    for offer in offers_past_deadline(on).select_related("application"):
-        lock_rows(Offer.objects.filter(pk=offer.pk))
-        offer.status = OfferStatus.EXPIRED
-        offer.save(update_fields=["status"])
-        application_transition(application=offer.application, to=ApplicationStatus.EXPIRED,
-                               note=_("Reply deadline %(date)s passed.")
-                               % {"date": offer.reply_by.isoformat()})
-        count += 1
-    return count
+    """Expire every open offer past its deadline (and its application). Returns how many.
+
+    Each offer in its own short transaction, so a nightly run holds no space for long and
+    an offer answered meanwhile is left as it was answered."""
+    ids = list(offers_past_deadline(on).order_by("pk").values_list("pk", flat=True))
+    return sum(_offer_expire(offer_id=pk, on=on) for pk in ids)
 
 
 # --- social return -----------------------------------------------------------------------------

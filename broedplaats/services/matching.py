@@ -15,6 +15,7 @@ import numpy as np
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -39,6 +40,8 @@ from broedplaats.models import (
     CommitteeCriterion,
     CommitteeScore,
     FitWeights,
+    Offer,
+    OfferStatus,
     Pathway,
     PathwayStep,
     RoundChange,
@@ -50,8 +53,8 @@ from broedplaats.selectors.matching import RoundInputs, round_inputs
 from broedplaats.selectors.places import policy_in_force
 from broedplaats.services.allocation import offer_make
 from chains.formatting import long_date
+from chains.locking import lock_rows, retry_on_conflict
 from chains.models import Chain, Stage
-from chains.services import lock_rows
 
 __all__ = [
     "fit_weights_set",
@@ -101,7 +104,7 @@ def fit_weights_reset(*, building: Building, by: User = None) -> None:
 
 # --- what applicants and committees give -------------------------------------------------------
 
-@transaction.atomic
+@retry_on_conflict
 def application_choices_set(*, application: Application, spaces: list[Space]) -> list:
     """The applicant's ranking of their call's spaces, most wanted first (for stable
     matching). Replaces an earlier ranking."""
@@ -130,7 +133,7 @@ def _committee_member(call: Call, member) -> None:
                                            "committee.") % {"building": call.building}})
 
 
-@transaction.atomic
+@retry_on_conflict
 def committee_criteria_set(*, call: Call, names: list[str]) -> list[CommitteeCriterion]:
     """The criteria a call's committee scores on, in order. Criteria already scored stay
     (their scores are kept); new names are added, names left out are removed if unscored."""
@@ -372,7 +375,7 @@ def _proposed_round(round_: AllocationRound) -> AllocationRound:
     return round_
 
 
-@transaction.atomic
+@retry_on_conflict
 def round_adjust(*, round: AllocationRound, entry: RoundEntry, space: Space | None,
                  by: User = None) -> RoundEntry:
     """Change a proposal by hand: give `entry` this space (None: no space). An applicant who
@@ -434,15 +437,30 @@ def _rescore(round_: AllocationRound, entry: RoundEntry) -> None:
     entry.application_id = _application_for(candidate, inputs.spaces[column])
 
 
-@transaction.atomic
+@retry_on_conflict
 def round_confirm(*, round: AllocationRound, on: date, by: User = None) -> list:
     """Make the offers of a proposal through `offer_make` (same deadlines, mails and rules).
-    All or nothing: if one is refused, none is made and the message names the space."""
+    All or nothing: if one is refused, none is made and the message names the space.
+
+    Everything is locked up front, in the lock order: this round with the proposals it
+    discards, then every space, their open offers, and every application involved; offer_make
+    one space after another would otherwise lock a space after an application."""
+    calls = list(round.calls.values_list("pk", flat=True))
+    lock_rows(AllocationRound.objects.filter(
+        Q(pk=round.pk) | Q(pk__in=list(AllocationRound.objects.filter(
+            status=RoundStatus.PROPOSED, calls__in=calls).values_list("pk", flat=True)))))
     round_ = _proposed_round(round)
     entries = list(round_.entries.filter(space__isnull=False)
                    .select_related("space__building", "application__building__city",
                                    "application__call", "application__creative")
                    .order_by("position"))
+    space_ids = [entry.space_id for entry in entries]
+    lock_rows(Space.objects.filter(pk__in=space_ids))
+    open_offers = Offer.objects.filter(space__in=space_ids, status=OfferStatus.OPEN)
+    lock_rows(open_offers)
+    lock_rows(Application.objects.filter(pk__in={
+        *(entry.application_id for entry in entries),
+        *open_offers.values_list("application_id", flat=True)}))
     if not entries:
         raise ValidationError({"status": _("The proposal gives no space to anyone.")})
     if round_.reply_by < on:
@@ -471,7 +489,7 @@ def round_confirm(*, round: AllocationRound, on: date, by: User = None) -> list:
     return offers
 
 
-@transaction.atomic
+@retry_on_conflict
 def round_discard(*, round: AllocationRound, by: User = None) -> AllocationRound:
     round_ = _proposed_round(round)
     round_.status = RoundStatus.DISCARDED
@@ -482,7 +500,7 @@ def round_discard(*, round: AllocationRound, by: User = None) -> AllocationRound
 
 # --- pathways ----------------------------------------------------------------------------------
 
-@transaction.atomic
+@retry_on_conflict
 def pathway_save(*, city: City, chain: Chain, name: str, steps: list[tuple[Building, Stage]],
                  pathway: Pathway | None = None, by: User = None, **fields) -> Pathway:
     """Create or change a pathway: ordered (building, stage) steps of one chain through
@@ -524,7 +542,7 @@ def pathway_save(*, city: City, chain: Chain, name: str, steps: list[tuple[Build
     return pathway
 
 
-@transaction.atomic
+@retry_on_conflict
 def pathway_archive(*, pathway: Pathway, by: User = None) -> Pathway:
     """Archive a pathway: it gives no priority from now on; moves along it stay counted."""
     lock_rows(Pathway.objects.filter(pk=pathway.pk))

@@ -40,8 +40,9 @@ from broedplaats.selectors import (
     tenancies_overlapping,
 )
 from chains.formatting import long_date, money
+from chains.locking import lock_rows, retry_on_conflict
 from chains.models import Creative, Stage
-from chains.services import image_row_add, image_row_remove, lock_rows, stage_move_record
+from chains.services import image_row_add, image_row_remove, stage_move_record
 
 __all__ = [
     "add_months",
@@ -210,7 +211,7 @@ def space_update(*, space: Space, on: date, facilities=None, stages=None, **fiel
     return space
 
 
-@transaction.atomic
+@retry_on_conflict
 def space_archive(*, space: Space, on: date | None = None) -> Space:
     """Archive a space: no new call, offer or tenancy takes it; its history stays.
 
@@ -268,8 +269,7 @@ def space_let_roll_over(*, on: date) -> int:
     """The nightly step: refresh the spaces whose stored let period does not cover `on` (none,
     ended, not begun), so that the spaces "free now" checks stay the free ones. Returns how
     many it refreshed. Their rows are locked first, so no tenancy of them changes meanwhile."""
-    uncovered = Space.objects.filter(let_uncovered_on(on)).select_for_update()
-    ids = list(uncovered.order_by("pk").values_list("pk", flat=True))
+    ids = lock_rows(Space.objects.filter(let_uncovered_on(on)))
     for first in range(0, len(ids), ROLL_OVER_BATCH):
         space_let_refresh(spaces=ids[first:first + ROLL_OVER_BATCH], on=on)
     return len(ids)
@@ -372,36 +372,43 @@ def tenancy_check(tenancy: Tenancy) -> None:
                  "allowed": allowed}})
 
 
+@transaction.atomic
 def tenancy_save(tenancy: Tenancy) -> Tenancy:
     """Check and save a tenancy, holding the space's row lock so checks and insert are one step.
 
     On PostgreSQL the exclusion constraint is the last word under concurrency; its violation
     is turned into the same message the check gives.
     """
-    with transaction.atomic():
-        # A changed tenancy may move to another space: both spaces' let periods change, so
-        # both are held (in id order, so two such moves cannot wait on each other).
-        moved_from = (Tenancy.objects.filter(pk=tenancy.pk).values_list("space_id", flat=True)
-                      .first() if tenancy.pk is not None else None)
-        for space_id in sorted({tenancy.space_id, moved_from} - {None}):
-            lock_rows(Space.objects.filter(pk=space_id))
-        # Also the creative's row (always after the space, so no deadlock): two lettings to
-        # one creative on different spaces must not both pass the one-at-a-time check.
-        lock_rows(Creative.objects.filter(pk=tenancy.creative_id))
-        tenancy.full_clean(validate_constraints=False)
-        tenancy_check(tenancy)
-        tenancy.validate_constraints()
-        try:
-            with transaction.atomic():
-                tenancy.save()
-        except IntegrityError as error:
-            if "tenancy_no_overlap" in str(error):
-                raise ValidationError({"start": overlap_message()}) from error
-            raise
-        _let_refresh_today(tenancy.space_id, moved_from)
+    return _tenancy_save(tenancy)
+
+
+def _tenancy_save(tenancy: Tenancy) -> Tenancy:
+    """tenancy_save inside a transaction its caller opened."""
+    # A changed tenancy may move to another space: both spaces' let periods change, so
+    # both are held (in id order, so two such moves cannot wait on each other).
+    moved_from = (Tenancy.objects.filter(pk=tenancy.pk).values_list("space_id", flat=True)
+                  .first() if tenancy.pk is not None else None)
+    lock_rows(Space.objects.filter(pk__in={tenancy.space_id, moved_from} - {None}))
+    # Also the creative's row (always after the space, so no deadlock): two lettings to
+    # one creative on different spaces must not both pass the one-at-a-time check.
+    lock_rows(Creative.objects.filter(pk=tenancy.creative_id))
+    if tenancy.pk is None:  # archived meanwhile? (tenancy_check refuses a new one then)
+        tenancy.space.refresh_from_db(fields=["archived"])
+    tenancy.full_clean(validate_constraints=False)
+    tenancy_check(tenancy)
+    tenancy.validate_constraints()
+    try:
+        with transaction.atomic():
+            tenancy.save()
+    except IntegrityError as error:
+        if "tenancy_no_overlap" in str(error):
+            raise ValidationError({"start": overlap_message()}) from error
+        raise
+    _let_refresh_today(tenancy.space_id, moved_from)
     return tenancy
 
 
+@retry_on_conflict
 def tenancy_create(
     *,
     space: Space,
@@ -429,10 +436,10 @@ def tenancy_create(
         term_exception_reason=term_exception_reason,
         created_by=by,
     )
-    return tenancy_save(tenancy)
+    return _tenancy_save(tenancy)
 
 
-@transaction.atomic
+@retry_on_conflict
 def tenancy_end(*, tenancy: Tenancy, on: date, reason: str, to_stage: Stage | None = None,
                 note: str = "", by: AbstractBaseUser | None = None) -> Tenancy:
     """End a running tenancy on a date (the space is free from that date) with a reason.
@@ -440,9 +447,10 @@ def tenancy_end(*, tenancy: Tenancy, on: date, reason: str, to_stage: Stage | No
     Outflow to the market and "next stage" are stage moves too: they are recorded in the same
     step (a next stage needs `to_stage`), so the history cannot miss them.
     """
-    # Lock first and read the stored end: a stale copy must not end a tenancy twice.
+    # Lock first and read the stored tenancy: a stale copy must not end a tenancy twice, nor
+    # undo a renewal saved meanwhile (the whole row is saved below).
     lock_rows(Space.objects.filter(pk=tenancy.space_id))
-    tenancy.actual_end = Tenancy.objects.values_list("actual_end", flat=True).get(pk=tenancy.pk)
+    tenancy.refresh_from_db()
     if tenancy.actual_end is not None:
         raise ValidationError({"actual_end": _("This tenancy has already ended on %(date)s.")
                                % {"date": long_date(tenancy.actual_end)}})
@@ -474,7 +482,7 @@ def tenancy_end(*, tenancy: Tenancy, on: date, reason: str, to_stage: Stage | No
     return tenancy
 
 
-@transaction.atomic
+@retry_on_conflict
 def tenancy_renew(*, tenancy: Tenancy, planned_end: date | None = None,
                   exception_reason: str = "", on: date,
                   by: AbstractBaseUser | None = None) -> Tenancy:
@@ -527,7 +535,7 @@ def tenancy_renew(*, tenancy: Tenancy, planned_end: date | None = None,
     else:
         # An earlier exception does not stretch this renewal: it keeps to the standard terms.
         _term_check(tenancy, policy)
-    return tenancy_save(tenancy)
+    return _tenancy_save(tenancy)
 
 
 def tenancy_actions(tenancy: Tenancy, *, on: date) -> frozenset[str]:
@@ -540,7 +548,7 @@ def tenancy_actions(tenancy: Tenancy, *, on: date) -> frozenset[str]:
     return frozenset({"renew", "end"})
 
 
-@transaction.atomic
+@retry_on_conflict
 def tenancy_cancel(*, tenancy: Tenancy, on: date, reason: str = "",
                    by: AbstractBaseUser | None = None) -> Tenancy:
     """Call off a tenancy that has not started: it ends on its start (end reason "other"), so
