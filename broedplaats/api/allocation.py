@@ -17,20 +17,30 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from broedplaats import limits
 from broedplaats.api.places import DatedFilterBackend, DatedViewMixin
 from broedplaats.api.serializers import allocation as io
-from broedplaats.filters import ApplicantFilter, DatedFilterSet, MyApplicationFilter
+from broedplaats.filters import (
+    ApplicantFilter,
+    DatedFilterSet,
+    MyApplicationFilter,
+    PublicCallFilter,
+    TenancyFilter,
+)
 from broedplaats.permissions import IsCreative, IsProgrammer
 from broedplaats.selectors import (
     applications_for_creative,
     applications_for_programmer,
     calls_for_programmer,
+    calls_open_published,
+    calls_published,
     offers_for_creative,
     offers_for_programmer,
+    tenancies_for_creative,
     tenancies_for_programmer,
 )
 from broedplaats.services import (
@@ -99,6 +109,23 @@ class AllocationViewMixin(DatedViewMixin):
         return serializer.validated_data
 
 
+# --- open calls, public -------------------------------------------------------------------------
+
+class CallViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet):
+    """Published calls: the list holds those open today (soonest closing first) with the
+    spaces they offer; any published call can be read by its id."""
+
+    permission_classes = [AllowAny]
+    serializer_class = io.PublicCallOutput
+    filterset_class = PublicCallFilter
+    ordering_fields = ["closes_on", "opens_on", "title"]
+
+    def get_queryset(self):
+        if self.action == "list":
+            return calls_open_published(self.on)
+        return calls_published()
+
+
 # --- creatives ---------------------------------------------------------------------------------
 
 class MyApplicationViewSet(AllocationViewMixin, mixins.ListModelMixin,
@@ -163,6 +190,19 @@ class MyOfferViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet):
         with service_errors():
             offer_decline(offer=offer, on=self.on, by=request.user)
         return self.render(offer)
+
+
+class MyTenancyViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet):
+    """The user's own tenancies, newest start first; `current=true` for those holding their
+    space today."""
+
+    permission_classes = [IsCreative]
+    serializer_class = io.TenancyOutput
+    filterset_class = TenancyFilter
+    ordering_fields = ["start", "planned_end"]
+
+    def get_queryset(self):
+        return tenancies_for_creative(self.request.user)
 
 
 # --- programmers -------------------------------------------------------------------------------
@@ -302,7 +342,7 @@ class ProgrammerTenancyViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSe
 
     permission_classes = [IsProgrammer]
     serializer_class = io.TenancyOutput
-    filterset_fields = ["end_reason"]
+    filterset_class = TenancyFilter
     ordering_fields = ["start", "planned_end"]
 
     def get_queryset(self):

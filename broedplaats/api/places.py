@@ -16,10 +16,17 @@ from rest_framework.response import Response
 from broedplaats.api.serializers.places import (
     BuildingDetailSerializer,
     BuildingSerializer,
+    CityOutput,
     SpaceSerializer,
 )
 from broedplaats.filters import BuildingFilter, SpaceFilter
-from broedplaats.selectors import building_chain_stages, building_list, building_spaces, space_list
+from broedplaats.selectors import (
+    building_chain_stages,
+    building_list,
+    building_spaces,
+    city_list,
+    space_list,
+)
 from broedplaats.selectors.places import PagedByIds
 
 
@@ -84,3 +91,15 @@ class SpaceViewSet(DatedViewMixin, viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return space_list(on=self.on)
+
+
+class CityViewSet(viewsets.ReadOnlyModelViewSet):
+    """Cities by name, each with the slug the `city` filters of the other lists take."""
+
+    serializer_class = CityOutput
+    lookup_field = "slug"
+    filter_backends = [OrderingFilter]
+    ordering_fields = ["name", "slug"]
+
+    def get_queryset(self):
+        return city_list()

@@ -10,8 +10,10 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from broedplaats.api.allocation import (
+    CallViewSet,
     MyApplicationViewSet,
     MyOfferViewSet,
+    MyTenancyViewSet,
     ProgrammerApplicationViewSet,
     ProgrammerCallViewSet,
     ProgrammerOfferViewSet,
@@ -27,7 +29,7 @@ from broedplaats.api.matching import (
     PathwayViewSet,
     ProgrammerRoundViewSet,
 )
-from broedplaats.api.places import BuildingViewSet, SpaceViewSet
+from broedplaats.api.places import BuildingViewSet, CityViewSet, SpaceViewSet
 from broedplaats.api.throughput import OpenDataFigureView, ThroughputFigureView
 from chains.api.views import ChainViewSet, DisciplineViewSet, StageViewSet
 
@@ -36,12 +38,15 @@ app_name = "api"
 router = DefaultRouter()
 router.register("buildings", BuildingViewSet, basename="building")
 router.register("spaces", SpaceViewSet, basename="space")
+router.register("cities", CityViewSet, basename="city")
+router.register("calls", CallViewSet, basename="call")
 router.register("chains", ChainViewSet, basename="chain")
 router.register("disciplines", DisciplineViewSet, basename="discipline")
 router.register("stages", StageViewSet, basename="stage")
 # Allocation: a creative's own rows under me/, a programmer's buildings' rows under programmer/.
 router.register("me/applications", MyApplicationViewSet, basename="my-application")
 router.register("me/offers", MyOfferViewSet, basename="my-offer")
+router.register("me/tenancies", MyTenancyViewSet, basename="my-tenancy")
 router.register("programmer/calls", ProgrammerCallViewSet, basename="programmer-call")
 router.register("programmer/applications", ProgrammerApplicationViewSet,
                 basename="programmer-application")

@@ -8,6 +8,7 @@ from broedplaats.selectors.allocation import (  # noqa: F401
     buildings_for_programmer,
     calls_for_programmer,
     calls_open,
+    calls_open_published,
     calls_published,
     offers_for_creative,
     offers_for_creative_on,
@@ -15,6 +16,7 @@ from broedplaats.selectors.allocation import (  # noqa: F401
     offers_past_deadline,
     screening_valid_on,
     spaces_for_programmer,
+    tenancies_for_creative,
     tenancies_for_programmer,
 )
 from broedplaats.selectors.places import (  # noqa: F401
@@ -24,6 +26,7 @@ from broedplaats.selectors.places import (  # noqa: F401
     buildings_public,
     buildings_run_by,
     cities_watched_by,
+    city_list,
     city_occupancy,
     free_on,
     let_uncovered_on,

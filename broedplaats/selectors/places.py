@@ -234,6 +234,11 @@ class PagedByIds:
         return rows.filter(pk__in=ids)
 
 
+def city_list() -> QuerySet[City]:
+    """Every city by name: where buildings, policies and pathways are."""
+    return City.objects.order_by("name", "id")
+
+
 def buildings_public() -> QuerySet[Building]:
     """Buildings shown to the public (not archived), with city and chain focus."""
     return Building.objects.filter(archived=False).select_related("city").prefetch_related(

@@ -25,6 +25,7 @@ from broedplaats.models import (
     Screening,
     SocialReturn,
     SocialReturnKind,
+    Space,
     Tenancy,
 )
 from broedplaats.selectors import buildings_for_programmer, spaces_for_programmer
@@ -154,6 +155,28 @@ class CallOutput(serializers.ModelSerializer):
         return call.is_open(self.context["on"])
 
 
+class CallSpaceOutput(serializers.ModelSerializer):
+    """A space a call offers, as an applicant chooses among them."""
+
+    class Meta:
+        model = Space
+        fields = ["id", "code", "kind", "area_m2", "monthly_rent"]
+
+
+class PublicCallOutput(CallOutput):
+    """A published call as creatives see it: where, what it asks and which spaces it offers."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:call-detail")
+    city = serializers.SlugRelatedField(source="building.city", slug_field="slug",
+                                        read_only=True)
+    spaces = CallSpaceOutput(many=True, read_only=True)
+
+    class Meta(CallOutput.Meta):
+        fields = ["id", "url", "building", "city", "title", "text", "spaces", "chains",
+                  "disciplines", "stages", "facilities", "opens_on", "closes_on",
+                  "allocation_method", "is_open"]
+
+
 class ScreeningOutput(serializers.ModelSerializer):
     city = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
@@ -164,14 +187,17 @@ class ScreeningOutput(serializers.ModelSerializer):
 
 
 class TenancyOutput(serializers.ModelSerializer):
+    space_id = serializers.IntegerField(read_only=True)
     space = serializers.CharField(source="space.code", read_only=True)
+    creative_id = serializers.IntegerField(read_only=True)
     building = serializers.CharField(source="space.building.slug", read_only=True)
     creative = serializers.CharField(source="creative.name", read_only=True)
 
     class Meta:
         model = Tenancy
-        fields = ["id", "space", "building", "creative", "start", "planned_end", "actual_end",
-                  "end_reason", "monthly_rent", "renewals", "term_exception_reason"]
+        fields = ["id", "space_id", "space", "building", "creative_id", "creative", "start",
+                  "planned_end", "actual_end", "end_reason", "monthly_rent", "renewals",
+                  "term_exception_reason"]
 
 
 class SocialReturnOutput(serializers.ModelSerializer):
@@ -234,8 +260,7 @@ class CallCreateInput(ScopedInput):
                                               many=True, required=False)
     opens_on = serializers.DateField()
     closes_on = serializers.DateField()
-    allocation_method = serializers.ChoiceField(choices=AllocationMethod.choices,
-                                                required=False)
+    allocation_method = serializers.ChoiceField(choices=AllocationMethod.choices)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
@@ -296,9 +321,8 @@ class TenancyEndInput(serializers.Serializer):
 
 
 class TenancyRenewInput(serializers.Serializer):
-    planned_end = serializers.DateField(
-        required=False, allow_null=True, default=None,
-        help_text="Empty: one standard term of the policy from the current planned end.")
+    # Required: a renewal is never written on a default the caller did not choose.
+    planned_end = serializers.DateField(help_text=_("The new planned end, after the current one."))
     exception_reason = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=limits.EXCEPTION_REASON,
         help_text="Needed beyond the policy's renewals or standard terms; stored with the "

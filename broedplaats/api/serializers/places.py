@@ -19,6 +19,15 @@ class CitySerializer(serializers.ModelSerializer):
         fields = ["slug", "name"]
 
 
+class CityOutput(CitySerializer):
+    """A city as listed in /api/cities/: its slug is what the `city` filters take."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:city-detail", lookup_field="slug")
+
+    class Meta(CitySerializer.Meta):
+        fields = ["url", "slug", "name"]
+
+
 class CoordinatesSerializer(serializers.Serializer):
     latitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)
     longitude = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True)

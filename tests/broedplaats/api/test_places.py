@@ -360,7 +360,8 @@ def test_anonymous_writes_are_refused(api):
 def test_the_api_root_lists_every_endpoint(api):
     response = api.get(reverse("api:api-root"))
     assert set(response.json()) == {
-        "buildings", "spaces", "chains", "disciplines", "stages", "me/applications", "me/offers",
+        "buildings", "spaces", "cities", "calls", "chains", "disciplines", "stages",
+        "me/applications", "me/offers", "me/tenancies",
         "programmer/calls", "programmer/applications", "programmer/offers", "programmer/tenancies",
         "programmer/rounds", "programmer/committee-scores", "pathways",
     }
