@@ -1,4 +1,5 @@
-"""The API: one router for both apps, the OpenAPI schema and its docs, and token log-in.
+"""The API: one router for both apps, the OpenAPI schema and its docs, and token log-in
+(personal tokens, broedplaats.api.accounts).
 
 Included under the `api` namespace (names such as `api:building-detail`), so the API's
 names never clash with the pages'.
@@ -6,9 +7,9 @@ names never clash with the pages'.
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from broedplaats.api.accounts import MyTokenViewSet, TokenLoginView
 from broedplaats.api.allocation import (
     CallViewSet,
     MyApplicationViewSet,
@@ -47,6 +48,7 @@ router.register("stages", StageViewSet, basename="stage")
 router.register("me/applications", MyApplicationViewSet, basename="my-application")
 router.register("me/offers", MyOfferViewSet, basename="my-offer")
 router.register("me/tenancies", MyTenancyViewSet, basename="my-tenancy")
+router.register("me/tokens", MyTokenViewSet, basename="my-token")
 router.register("programmer/calls", ProgrammerCallViewSet, basename="programmer-call")
 router.register("programmer/applications", ProgrammerApplicationViewSet,
                 basename="programmer-application")
@@ -61,7 +63,7 @@ router.register("pathways", PathwayViewSet, basename="pathway")
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("token/", obtain_auth_token, name="token"),
+    path("token/", TokenLoginView.as_view(), name="token"),
     path("throughput/<str:figure>/", ThroughputFigureView.as_view(), name="throughput-figure"),
     path("open-data/<slug:slug>/<str:figure>/", OpenDataFigureView.as_view(),
          name="open-data-figure"),
