@@ -217,6 +217,18 @@ class ApplicantFilter(DatedFilterSet):
         return queryset.filter(screening_any=False)
 
 
+class ProgrammerSpaceFilter(DatedFilterSet):
+    """The programmer's own spaces by building and whether archived."""
+
+    building = django_filters.CharFilter(field_name="building__slug",
+                                         label=_("Building (slug)"), max_length=50)
+    archived = YesNoFilter(label=_("Archived"))
+
+    class Meta:
+        model = Space
+        fields = ["building", "archived"]
+
+
 class TenancyFilter(DatedFilterSet):
     """Tenancies by creative, building, end reason, and whether they hold their space today."""
 

@@ -31,6 +31,7 @@ from broedplaats.api.matching import (
     ProgrammerRoundViewSet,
 )
 from broedplaats.api.places import BuildingViewSet, CityViewSet, SpaceViewSet
+from broedplaats.api.spaces import ProgrammerSpaceViewSet
 from broedplaats.api.throughput import OpenDataFigureView, ThroughputFigureView
 from chains.api.views import ChainViewSet, DisciplineViewSet, StageViewSet
 
@@ -49,6 +50,7 @@ router.register("me/applications", MyApplicationViewSet, basename="my-applicatio
 router.register("me/offers", MyOfferViewSet, basename="my-offer")
 router.register("me/tenancies", MyTenancyViewSet, basename="my-tenancy")
 router.register("me/tokens", MyTokenViewSet, basename="my-token")
+router.register("programmer/spaces", ProgrammerSpaceViewSet, basename="programmer-space")
 router.register("programmer/calls", ProgrammerCallViewSet, basename="programmer-call")
 router.register("programmer/applications", ProgrammerApplicationViewSet,
                 basename="programmer-application")

@@ -32,7 +32,8 @@ from broedplaats.models import (
     Space,
     Tenancy,
 )
-from chains.models import PortfolioImage
+from broedplaats.selectors.places import space_photos_prefetch
+from chains.models import PortfolioImage, Stage
 
 
 def screening_valid_on(*, creative, city: City, on: date) -> Screening | None:
@@ -158,6 +159,15 @@ def spaces_for_programmer(user) -> QuerySet[Space]:
     """Spaces of the buildings the user programs (for choosing one in a call or an offer)."""
     return _scoped(Space.objects.select_related("building"), user,
                    building__programmers=user)
+
+
+def space_rows_for_programmer(user) -> QuerySet[Space]:
+    """The spaces of the user's buildings to manage: with facilities, stages and photos in
+    order, by building, the archived ones after the active ones."""
+    return spaces_for_programmer(user).prefetch_related(
+        "facilities", Prefetch("stages", queryset=Stage.objects.order_by("order")),
+        space_photos_prefetch(),
+    ).order_by("building__name", "archived", "code", "id")
 
 
 def buildings_for_programmer(user) -> QuerySet[Building]:

@@ -313,8 +313,9 @@ def test_building_detail_query_count_does_not_grow_with_spaces(api, django_asser
     for _ in range(count):
         let_today(SpaceFactory(building=building, stages=[stage("idea")],
                                facilities=[facility("water")]))
-    # building, chain focus, spaces, their facilities, their stages, all stages, stages served
-    with django_assert_max_num_queries(7):
+    # building, chain focus, spaces, their facilities, stages and photos, all stages, stages
+    # served
+    with django_assert_max_num_queries(8):
         response = api.get(reverse("api:building-detail", kwargs={"slug": "big"}))
     assert len(response.json()["spaces"]) == count
 
@@ -364,7 +365,8 @@ def test_the_api_root_lists_every_endpoint(api):
     assert set(response.json()) == {
         "buildings", "spaces", "cities", "calls", "chains", "disciplines", "stages",
         "me/applications", "me/offers", "me/tenancies", "me/tokens",
-        "programmer/calls", "programmer/applications", "programmer/offers", "programmer/tenancies",
+        "programmer/spaces", "programmer/calls", "programmer/applications", "programmer/offers",
+        "programmer/tenancies",
         "programmer/rounds", "programmer/committee-scores", "pathways",
     }
 
