@@ -11,12 +11,14 @@ from contextlib import contextmanager
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
+from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -64,7 +66,7 @@ from broedplaats.services import (
     tenancy_renew,
     tenancy_stage_move,
 )
-from chains.models import Creative
+from chains.models import Creative, StageMove
 from chains.selectors import creative_history
 
 
@@ -205,6 +207,23 @@ class MyTenancyViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet):
         return tenancies_for_creative(self.request.user)
 
 
+class MyStageMovesView(GenericAPIView):
+    """Your own stage history along the chain (idea → making → distribution, or out to the
+    market), oldest first, as your programmers recorded it."""
+
+    permission_classes = [IsCreative]
+    serializer_class = io.StageMoveOutput
+    queryset = StageMove.objects.none()  # for the schema: the rows are the creative's history
+    pagination_class = None
+
+    @extend_schema(responses=io.StageMoveOutput(many=True))
+    def get(self, request):
+        creative = Creative.objects.filter(user=request.user).first()
+        if creative is None:
+            raise Http404(_("Your account is not linked to a creative profile yet."))
+        return Response(io.StageMoveOutput(creative_history(creative=creative), many=True).data)
+
+
 # --- programmers -------------------------------------------------------------------------------
 
 class ProgrammerCallViewSet(AllocationViewMixin, mixins.ListModelMixin,
@@ -276,6 +295,15 @@ class ProgrammerApplicationViewSet(AllocationViewMixin, mixins.ListModelMixin,
             application_transition(application=application, to=data["to"],
                                    note=data.get("note", ""), by=request.user)
         return self.render(application)
+
+    @extend_schema(responses=io.StageMoveOutput(many=True))
+    @action(detail=True, methods=["get"], url_path="stage-moves", filter_backends=[],
+            pagination_class=None)
+    def stage_moves(self, request, pk=None):
+        """The applicant's stage history along the chain, oldest first."""
+        application = self.get_object()
+        history = creative_history(creative=application.creative)
+        return Response(io.StageMoveOutput(history, many=True).data)
 
     @action(detail=True, methods=["post"])
     def notes(self, request, pk=None):

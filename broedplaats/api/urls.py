@@ -14,6 +14,7 @@ from broedplaats.api.allocation import (
     CallViewSet,
     MyApplicationViewSet,
     MyOfferViewSet,
+    MyStageMovesView,
     MyTenancyViewSet,
     ProgrammerApplicationViewSet,
     ProgrammerCallViewSet,
@@ -33,6 +34,7 @@ from broedplaats.api.matching import (
 from broedplaats.api.places import BuildingViewSet, CityViewSet, SpaceViewSet
 from broedplaats.api.spaces import ProgrammerSpaceViewSet
 from broedplaats.api.throughput import OpenDataFigureView, ThroughputFigureView
+from chains.api.profile import MyPortfolioViewSet, MyProfileView
 from chains.api.views import ChainViewSet, DisciplineViewSet, StageViewSet
 
 app_name = "api"
@@ -50,6 +52,7 @@ router.register("me/applications", MyApplicationViewSet, basename="my-applicatio
 router.register("me/offers", MyOfferViewSet, basename="my-offer")
 router.register("me/tenancies", MyTenancyViewSet, basename="my-tenancy")
 router.register("me/tokens", MyTokenViewSet, basename="my-token")
+router.register("me/portfolio", MyPortfolioViewSet, basename="my-portfolio-image")
 router.register("programmer/spaces", ProgrammerSpaceViewSet, basename="programmer-space")
 router.register("programmer/calls", ProgrammerCallViewSet, basename="programmer-call")
 router.register("programmer/applications", ProgrammerApplicationViewSet,
@@ -70,6 +73,8 @@ urlpatterns = [
     path("open-data/<slug:slug>/<str:figure>/", OpenDataFigureView.as_view(),
          name="open-data-figure"),
     path("finder/", FinderView.as_view(), name="finder"),
+    path("me/profile/", MyProfileView.as_view(), name="my-profile"),
+    path("me/stage-moves/", MyStageMovesView.as_view(), name="my-stage-moves"),
     path("programmer/calls/<int:pk>/criteria/", CallCriteriaView.as_view(),
          name="programmer-call-criteria"),
     path("programmer/buildings/<slug:slug>/weights/", BuildingWeightsView.as_view(),

@@ -30,7 +30,7 @@ from broedplaats.models import (
 )
 from broedplaats.selectors import buildings_for_programmer, spaces_for_programmer
 from chains import limits as chain_limits
-from chains.api.serializers import StageCodeField
+from chains.api.serializers import PortfolioImageOutput, StageCodeField
 from chains.models import Chain, Discipline, PortfolioImage, Stage, StageMove
 
 # --- output ------------------------------------------------------------------------------------
@@ -65,12 +65,6 @@ class CreativeSummaryOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     discipline = serializers.CharField(source="discipline.slug")
-
-
-class PortfolioImageOutput(serializers.ModelSerializer):
-    class Meta:
-        model = PortfolioImage
-        fields = ["id", "caption", "image", "thumb_400", "thumb_1200", "width", "height"]
 
 
 class ApplicationOutput(serializers.ModelSerializer):
