@@ -8,6 +8,7 @@ context as `on`.
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from broedplaats import limits
 from broedplaats.models import (
@@ -284,9 +285,17 @@ class TransitionInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=limits.STATUS_NOTE)
 
 
+class ExplicitBooleanField(serializers.BooleanField):
+    """A yes or no the caller must give. DRF reads a boolean left out of a form-encoded body
+    as false (an unticked checkbox); here it is missing, as in JSON, so no screening is ever
+    recorded on a "no" nobody said."""
+
+    default_empty_html = empty
+
+
 class ScreeningInput(serializers.Serializer):
-    professional_practice = serializers.BooleanField()
-    income_within_limit = serializers.BooleanField()
+    professional_practice = ExplicitBooleanField()
+    income_within_limit = ExplicitBooleanField()
     reasons = serializers.CharField(required=False, allow_blank=True,
                                     max_length=limits.SCREENING_REASONS)
 

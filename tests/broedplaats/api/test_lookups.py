@@ -8,8 +8,9 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from broedplaats.models import Screening
 from broedplaats.roles import CITY_BUREAU, CREATIVE, PROGRAMMER
-from broedplaats.services import call_create, call_publish
+from broedplaats.services import application_create, application_submit, call_create, call_publish
 from tests.factories import (
     BuildingFactory,
     CityFactory,
@@ -235,3 +236,19 @@ def test_the_creative_filter_never_reaches_another_programmers_tenancies(place, 
     rows = client_for(place["programmer"]).get(url("programmer-tenancy-list"),
                                                {"creative": creative.pk}).json()["results"]
     assert rows == []
+
+
+# --- no write on a default the caller did not choose ---------------------------------------------
+
+@pytest.mark.parametrize("left_out", ["professional_practice", "income_within_limit"])
+def test_a_form_encoded_screening_leaving_out_a_yes_or_no_is_refused(place, today, left_out):
+    _user, creative = creative_user()
+    application = application_submit(
+        application=application_create(creative=creative, call=place["call"], on=today), on=today)
+    body = {"professional_practice": "true", "income_within_limit": "true"}
+    del body[left_out]
+    response = client_for(place["programmer"]).post(
+        url("programmer-application-screening", application.pk), body)  # form-encoded
+    assert response.status_code == 400
+    assert list(response.json()) == [left_out]
+    assert not Screening.objects.exists()
