@@ -364,7 +364,7 @@ def test_the_api_root_lists_every_endpoint(api):
     response = api.get(reverse("api:api-root"))
     assert set(response.json()) == {
         "buildings", "spaces", "cities", "calls", "chains", "disciplines", "stages",
-        "me/applications", "me/offers", "me/tenancies", "me/tokens",
+        "me/applications", "me/offers", "me/tenancies", "me/tokens", "me/portfolio",
         "programmer/spaces", "programmer/calls", "programmer/applications", "programmer/offers",
         "programmer/tenancies",
         "programmer/rounds", "programmer/committee-scores", "pathways",
