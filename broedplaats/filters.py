@@ -21,12 +21,16 @@ from broedplaats.models import (
     Application,
     ApplicationStatus,
     Building,
+    Call,
     City,
+    EndReason,
     FacilityCode,
     Space,
     SpaceKind,
+    Tenancy,
 )
 from broedplaats.selectors import free_on
+from broedplaats.selectors.places import running_on
 from broedplaats.selectors.throughput import Scope, default_period
 from chains.formatting import long_date
 from chains.models import Chain, Discipline, StageCode
@@ -211,6 +215,50 @@ class ApplicantFilter(DatedFilterSet):
         if value == "expired":
             return queryset.filter(screening_valid=False, screening_any=True)
         return queryset.filter(screening_any=False)
+
+
+class ProgrammerSpaceFilter(DatedFilterSet):
+    """The programmer's own spaces by building and whether archived."""
+
+    building = django_filters.CharFilter(field_name="building__slug",
+                                         label=_("Building (slug)"), max_length=50)
+    archived = YesNoFilter(label=_("Archived"))
+
+    class Meta:
+        model = Space
+        fields = ["building", "archived"]
+
+
+class TenancyFilter(DatedFilterSet):
+    """Tenancies by creative, building, end reason, and whether they hold their space today."""
+
+    creative = django_filters.NumberFilter(field_name="creative_id", label=_("Creative (id)"))
+    building = django_filters.CharFilter(field_name="space__building__slug",
+                                         label=_("Building (slug)"), max_length=50)
+    end_reason = django_filters.ChoiceFilter(choices=EndReason.choices)
+    current = YesNoFilter(method="filter_current",
+                          label=_("Current: holds its space today (false: does not)"))
+
+    class Meta:
+        model = Tenancy
+        fields = ["creative", "building", "end_reason", "current"]
+
+    def filter_current(self, queryset, name, value: bool):
+        return queryset.filter(running_on(self.on)) if value else queryset.exclude(
+            running_on(self.on))
+
+
+class PublicCallFilter(DatedFilterSet):
+    """Published calls by the city or building they are in."""
+
+    city = django_filters.CharFilter(field_name="building__city__slug", label=_("City (slug)"),
+                                     max_length=50)
+    building = django_filters.CharFilter(field_name="building__slug",
+                                         label=_("Building (slug)"), max_length=50)
+
+    class Meta:
+        model = Call
+        fields = ["city", "building"]
 
 
 # --- the throughput dashboards ----------------------------------------------------------------

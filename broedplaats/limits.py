@@ -53,3 +53,8 @@ COMMITTEE_SCORE = Range(0, 10)
 LOTTERY_SEED = Range(0, 2**63 - 1)  # a whole number the database stores (bigint)
 PATHWAY_BONUS_POINTS = Range(0, 50)
 PATHWAY_PRIORITY_MONTHS = Range(1, 60)
+
+# --- personal API tokens -----------------------------------------------------------------------
+# A token is valid for at most a year: a forgotten key stops working on its own.
+API_TOKEN_MAX_DAYS = 365
+API_TOKENS_PER_USER = 20  # live (neither revoked nor expired) tokens a user may hold at once

@@ -7,7 +7,7 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
-from broedplaats.views import bureau, finder, pathways
+from broedplaats.views import accounts, bureau, finder, pathways
 from broedplaats.views import public as views
 from broedplaats.views.forms.accounts import DeferredPasswordResetForm
 
@@ -49,6 +49,8 @@ urlpatterns = [
          name="password_reset_confirm"),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(),
          name="password_reset_complete"),
+    path("accounts/tokens/", accounts.token_list, name="account-tokens"),
+    path("accounts/tokens/<int:pk>/revoke/", accounts.token_revoke, name="account-token-revoke"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("broedplaats.api.urls")),

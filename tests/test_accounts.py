@@ -1,12 +1,17 @@
 """Forgotten password and changing one's password: Django's own views, styled, the reset mail
-sent after commit, and no page that tells whether an address has an account."""
+sent after commit, and no page that tells whether an address has an account. Personal API
+tokens: made, shown once, revoked on the account page."""
 
 import re
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from django.urls import reverse
+from rest_framework.test import APIClient
 
+from broedplaats.models import ApiToken
+from broedplaats.services import api_token_create
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -196,3 +201,80 @@ def test_password_messages_are_dutch_by_default(client, anna):
         "old_password": "fout", "new_password1": NEW, "new_password2": NEW})
     assert errors_beside(response, "old_password") == (
         "Uw oude wachtwoord is niet juist ingevoerd. Voer het opnieuw in.")
+
+
+# --- personal API tokens -----------------------------------------------------------------------
+
+def make_token(client, days, name="Sync script"):
+    from django.utils import timezone
+
+    return client.post(reverse("account-tokens"), {
+        "name": name, "expires_on": (timezone.localdate() + timedelta(days=days)).isoformat()})
+
+
+def test_header_links_to_the_api_tokens_when_logged_in(client, anna):
+    assert reverse("account-tokens") not in client.get(reverse("login")).content.decode()
+    client.force_login(anna)
+    assert reverse("account-tokens") in client.get(reverse("building-list")).content.decode()
+
+
+def test_the_token_page_suggests_an_expiry_the_user_can_change(client, anna, today):
+    client.force_login(anna)
+    page = client.get(reverse("account-tokens")).content.decode()
+    assert f'value="{(today + timedelta(days=90)).isoformat()}"' in page
+    assert "You have no tokens yet." in page
+
+
+def test_a_user_makes_a_token_and_sees_its_key_once(client, anna):
+    client.force_login(anna)
+    response = make_token(client, 30)
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    key = re.search(r'<code id="new-token-key">([^<]+)</code>', response.content.decode())[1]
+    token = ApiToken.objects.get(user=anna)
+    assert (token.name, token.key_hash) == ("Sync script", ApiToken.hash_of(key))
+    later = client.get(reverse("account-tokens")).content.decode()
+    assert key not in later
+    assert "Sync script" in later and token.prefix in later
+    # The key works in the API.
+    api = APIClient(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get(reverse("api:my-token-list")).wsgi_request.user == anna
+
+
+def test_a_token_beyond_a_year_is_refused_beside_the_field(client, anna):
+    client.force_login(anna)
+    response = make_token(client, 366)
+    assert response.status_code == 400
+    assert "A token expires within 365 days" in errors_beside(response, "expires_on")
+    assert not ApiToken.objects.exists()
+
+
+def test_a_token_without_a_name_is_refused_beside_the_field(client, anna):
+    client.force_login(anna)
+    response = make_token(client, 30, name="")
+    assert response.status_code == 400
+    assert errors_beside(response, "name") == "This field is required."
+    assert not ApiToken.objects.exists()
+
+
+def test_a_user_revokes_their_token_on_the_page(client, anna, today):
+    token, key = api_token_create(user=anna, name="Old script", on=today,
+                                  expires_on=today + timedelta(days=10))
+    client.force_login(anna)
+    response = client.post(reverse("account-token-revoke", args=[token.pk]), follow=True)
+    page = response.content.decode()
+    assert "The token “Old script” is revoked." in page
+    assert "Revoked" in page
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    api = APIClient(HTTP_AUTHORIZATION=f"Token {key}")
+    assert api.get(reverse("api:building-list")).status_code == 401
+
+
+def test_another_users_token_cannot_be_revoked_on_the_page(client, anna, today):
+    token, _key = api_token_create(user=UserFactory(), name="Theirs", on=today,
+                                   expires_on=today + timedelta(days=10))
+    client.force_login(anna)
+    assert client.post(reverse("account-token-revoke", args=[token.pk])).status_code == 404
+    token.refresh_from_db()
+    assert token.revoked_at is None

@@ -184,7 +184,7 @@ FORM_MODULES = [
 INPUT_MODULES = [
     "broedplaats.api.serializers.allocation", "broedplaats.api.serializers.matching",
     "broedplaats.api.serializers.places", "broedplaats.api.allocation",
-    "broedplaats.api.matching", "chains.api.serializers",
+    "broedplaats.api.matching", "broedplaats.api.serializers.accounts", "chains.api.serializers",
 ]
 # Never stored as text: hashed at once.
 UNBOUNDED = {"chains.forms.SignUpForm.password"}

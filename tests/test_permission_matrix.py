@@ -14,6 +14,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from broedplaats.models import AllocationRound, PublicFigure, RoundEntry
 from broedplaats.roles import CITY_BUREAU, CREATIVE, PROGRAMMER
 from broedplaats.services import (
+    api_token_create,
     application_create,
     application_submit,
     call_create,
@@ -91,6 +92,8 @@ def world(db, today):
                          opens_on=today - timedelta(days=1), closes_on=today + timedelta(days=30))
     call_publish(call=second, on=today)
     ranked = application_create(creative=creative, call=second, on=today)
+    api_token, _key = api_token_create(user=owner, name="Script", on=today,
+                                       expires_on=today + timedelta(days=30))
     other_creative = UserFactory(roles=[CREATIVE])
     CreativeFactory(user=other_creative)
     other_programmer = UserFactory(roles=[PROGRAMMER])
@@ -104,6 +107,7 @@ def world(db, today):
         "application": application.pk, "draft": draft.pk, "offer": offer.pk,
         "tenancy": tenancy.pk, "photo": photo.pk, "city": building.city.slug,
         "pathway": pathway.pk, "round": round_.pk, "entry": entry.pk, "ranked": ranked.pk,
+        "api_token": api_token.pk,
         # A reset link that is not valid: everyone gets the page that says so.
         "uidb64": "MQ", "token": "not-a-token",
     }
@@ -203,6 +207,10 @@ MATRIX = [
     ("password_reset_complete", (), "", "get", PUBLIC),
     ("password_change", (), "", "get", SIGNED_IN),
     ("password_change_done", (), "", "get", SIGNED_IN),
+    ("account-tokens", (), "", "get", SIGNED_IN),
+    # Only its owner finds a token; not even an admin revokes another's on this page.
+    ("account-token-revoke", ("api_token",), "", "post",
+     expect(LOGIN, 302, 404, 404, 404, 404, 404)),
 ]
 
 

@@ -11,26 +11,38 @@ from contextlib import contextmanager
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.filters import OrderingFilter
+from rest_framework.generics import GenericAPIView
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from broedplaats import limits
 from broedplaats.api.places import DatedFilterBackend, DatedViewMixin
 from broedplaats.api.serializers import allocation as io
-from broedplaats.filters import ApplicantFilter, DatedFilterSet, MyApplicationFilter
+from broedplaats.filters import (
+    ApplicantFilter,
+    DatedFilterSet,
+    MyApplicationFilter,
+    PublicCallFilter,
+    TenancyFilter,
+)
 from broedplaats.permissions import IsCreative, IsProgrammer
 from broedplaats.selectors import (
     applications_for_creative,
     applications_for_programmer,
     calls_for_programmer,
+    calls_open_published,
+    calls_published,
     offers_for_creative,
     offers_for_programmer,
+    tenancies_for_creative,
     tenancies_for_programmer,
 )
 from broedplaats.services import (
@@ -54,7 +66,7 @@ from broedplaats.services import (
     tenancy_renew,
     tenancy_stage_move,
 )
-from chains.models import Creative
+from chains.models import Creative, StageMove
 from chains.selectors import creative_history
 
 
@@ -97,6 +109,23 @@ class AllocationViewMixin(DatedViewMixin):
         serializer = serializer_class(data=self.request.data, **kwargs)
         serializer.is_valid(raise_exception=True)
         return serializer.validated_data
+
+
+# --- open calls, public -------------------------------------------------------------------------
+
+class CallViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet):
+    """Published calls: the list holds those open today (soonest closing first) with the
+    spaces they offer; any published call can be read by its id."""
+
+    permission_classes = [AllowAny]
+    serializer_class = io.PublicCallOutput
+    filterset_class = PublicCallFilter
+    ordering_fields = ["closes_on", "opens_on", "title"]
+
+    def get_queryset(self):
+        if self.action == "list":
+            return calls_open_published(self.on)
+        return calls_published()
 
 
 # --- creatives ---------------------------------------------------------------------------------
@@ -163,6 +192,36 @@ class MyOfferViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet):
         with service_errors():
             offer_decline(offer=offer, on=self.on, by=request.user)
         return self.render(offer)
+
+
+class MyTenancyViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet):
+    """The user's own tenancies, newest start first; `current=true` for those holding their
+    space today."""
+
+    permission_classes = [IsCreative]
+    serializer_class = io.TenancyOutput
+    filterset_class = TenancyFilter
+    ordering_fields = ["start", "planned_end"]
+
+    def get_queryset(self):
+        return tenancies_for_creative(self.request.user)
+
+
+class MyStageMovesView(GenericAPIView):
+    """Your own stage history along the chain (idea → making → distribution, or out to the
+    market), oldest first, as your programmers recorded it."""
+
+    permission_classes = [IsCreative]
+    serializer_class = io.StageMoveOutput
+    queryset = StageMove.objects.none()  # for the schema: the rows are the creative's history
+    pagination_class = None
+
+    @extend_schema(responses=io.StageMoveOutput(many=True))
+    def get(self, request):
+        creative = Creative.objects.filter(user=request.user).first()
+        if creative is None:
+            raise Http404(_("Your account is not linked to a creative profile yet."))
+        return Response(io.StageMoveOutput(creative_history(creative=creative), many=True).data)
 
 
 # --- programmers -------------------------------------------------------------------------------
@@ -237,6 +296,15 @@ class ProgrammerApplicationViewSet(AllocationViewMixin, mixins.ListModelMixin,
                                    note=data.get("note", ""), by=request.user)
         return self.render(application)
 
+    @extend_schema(responses=io.StageMoveOutput(many=True))
+    @action(detail=True, methods=["get"], url_path="stage-moves", filter_backends=[],
+            pagination_class=None)
+    def stage_moves(self, request, pk=None):
+        """The applicant's stage history along the chain, oldest first."""
+        application = self.get_object()
+        history = creative_history(creative=application.creative)
+        return Response(io.StageMoveOutput(history, many=True).data)
+
     @action(detail=True, methods=["post"])
     def notes(self, request, pk=None):
         application = self.get_object()
@@ -302,7 +370,7 @@ class ProgrammerTenancyViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSe
 
     permission_classes = [IsProgrammer]
     serializer_class = io.TenancyOutput
-    filterset_fields = ["end_reason"]
+    filterset_class = TenancyFilter
     ordering_fields = ["start", "planned_end"]
 
     def get_queryset(self):

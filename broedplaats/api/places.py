@@ -16,10 +16,19 @@ from rest_framework.response import Response
 from broedplaats.api.serializers.places import (
     BuildingDetailSerializer,
     BuildingSerializer,
+    CityOutput,
+    SpaceDetailSerializer,
     SpaceSerializer,
 )
 from broedplaats.filters import BuildingFilter, SpaceFilter
-from broedplaats.selectors import building_chain_stages, building_list, building_spaces, space_list
+from broedplaats.selectors import (
+    building_chain_stages,
+    building_list,
+    building_spaces,
+    city_list,
+    space_detail_public,
+    space_list,
+)
 from broedplaats.selectors.places import PagedByIds
 
 
@@ -61,13 +70,14 @@ class BuildingViewSet(DatedViewMixin, viewsets.ReadOnlyModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         building = self.get_object()
-        building.active_spaces = building_spaces(building=building, on=self.on)
+        building.active_spaces = building_spaces(building=building, on=self.on, photos=True)
         building.chain_stages = building_chain_stages(building=building)
         return Response(self.get_serializer(building).data)
 
 
 class SpaceViewSet(DatedViewMixin, viewsets.ReadOnlyModelViewSet):
-    """Active spaces in active buildings, with whether each is let today."""
+    """Active spaces in active buildings, with whether each is let today; one space with its
+    description and photos."""
 
     serializer_class = SpaceSerializer
     filterset_class = SpaceFilter
@@ -83,4 +93,21 @@ class SpaceViewSet(DatedViewMixin, viewsets.ReadOnlyModelViewSet):
         return self.request.query_params.get("free_now") == "true"
 
     def get_queryset(self):
+        if self.action == "retrieve":
+            return space_detail_public(on=self.on)
         return space_list(on=self.on)
+
+    def get_serializer_class(self):
+        return SpaceDetailSerializer if self.action == "retrieve" else SpaceSerializer
+
+
+class CityViewSet(viewsets.ReadOnlyModelViewSet):
+    """Cities by name, each with the slug the `city` filters of the other lists take."""
+
+    serializer_class = CityOutput
+    lookup_field = "slug"
+    filter_backends = [OrderingFilter]
+    ordering_fields = ["name", "slug"]
+
+    def get_queryset(self):
+        return city_list()

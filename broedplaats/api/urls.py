@@ -1,4 +1,5 @@
-"""The API: one router for both apps, the OpenAPI schema and its docs, and token log-in.
+"""The API: one router for both apps, the OpenAPI schema and its docs, and token log-in
+(personal tokens, broedplaats.api.accounts).
 
 Included under the `api` namespace (names such as `api:building-detail`), so the API's
 names never clash with the pages'.
@@ -6,12 +7,15 @@ names never clash with the pages'.
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
+from broedplaats.api.accounts import MyTokenViewSet, TokenLoginView
 from broedplaats.api.allocation import (
+    CallViewSet,
     MyApplicationViewSet,
     MyOfferViewSet,
+    MyStageMovesView,
+    MyTenancyViewSet,
     ProgrammerApplicationViewSet,
     ProgrammerCallViewSet,
     ProgrammerOfferViewSet,
@@ -27,8 +31,10 @@ from broedplaats.api.matching import (
     PathwayViewSet,
     ProgrammerRoundViewSet,
 )
-from broedplaats.api.places import BuildingViewSet, SpaceViewSet
+from broedplaats.api.places import BuildingViewSet, CityViewSet, SpaceViewSet
+from broedplaats.api.spaces import ProgrammerSpaceViewSet
 from broedplaats.api.throughput import OpenDataFigureView, ThroughputFigureView
+from chains.api.profile import MyPortfolioViewSet, MyProfileView
 from chains.api.views import ChainViewSet, DisciplineViewSet, StageViewSet
 
 app_name = "api"
@@ -36,12 +42,18 @@ app_name = "api"
 router = DefaultRouter()
 router.register("buildings", BuildingViewSet, basename="building")
 router.register("spaces", SpaceViewSet, basename="space")
+router.register("cities", CityViewSet, basename="city")
+router.register("calls", CallViewSet, basename="call")
 router.register("chains", ChainViewSet, basename="chain")
 router.register("disciplines", DisciplineViewSet, basename="discipline")
 router.register("stages", StageViewSet, basename="stage")
 # Allocation: a creative's own rows under me/, a programmer's buildings' rows under programmer/.
 router.register("me/applications", MyApplicationViewSet, basename="my-application")
 router.register("me/offers", MyOfferViewSet, basename="my-offer")
+router.register("me/tenancies", MyTenancyViewSet, basename="my-tenancy")
+router.register("me/tokens", MyTokenViewSet, basename="my-token")
+router.register("me/portfolio", MyPortfolioViewSet, basename="my-portfolio-image")
+router.register("programmer/spaces", ProgrammerSpaceViewSet, basename="programmer-space")
 router.register("programmer/calls", ProgrammerCallViewSet, basename="programmer-call")
 router.register("programmer/applications", ProgrammerApplicationViewSet,
                 basename="programmer-application")
@@ -56,11 +68,13 @@ router.register("pathways", PathwayViewSet, basename="pathway")
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("token/", obtain_auth_token, name="token"),
+    path("token/", TokenLoginView.as_view(), name="token"),
     path("throughput/<str:figure>/", ThroughputFigureView.as_view(), name="throughput-figure"),
     path("open-data/<slug:slug>/<str:figure>/", OpenDataFigureView.as_view(),
          name="open-data-figure"),
     path("finder/", FinderView.as_view(), name="finder"),
+    path("me/profile/", MyProfileView.as_view(), name="my-profile"),
+    path("me/stage-moves/", MyStageMovesView.as_view(), name="my-stage-moves"),
     path("programmer/calls/<int:pk>/criteria/", CallCriteriaView.as_view(),
          name="programmer-call-criteria"),
     path("programmer/buildings/<slug:slug>/weights/", BuildingWeightsView.as_view(),

@@ -32,7 +32,8 @@ from broedplaats.models import (
     Space,
     Tenancy,
 )
-from chains.models import PortfolioImage
+from broedplaats.selectors.places import space_photos_prefetch
+from chains.models import PortfolioImage, Stage
 
 
 def screening_valid_on(*, creative, city: City, on: date) -> Screening | None:
@@ -145,10 +146,28 @@ def tenancies_for_programmer(user) -> QuerySet[Tenancy]:
     )
 
 
+def tenancies_for_creative(user) -> QuerySet[Tenancy]:
+    """The tenancies of the user's own creative, newest start first."""
+    return _scoped(
+        Tenancy.objects.select_related("space__building__city", "creative").order_by(
+            "-start", "-id"),
+        user, creative__user=user,
+    )
+
+
 def spaces_for_programmer(user) -> QuerySet[Space]:
     """Spaces of the buildings the user programs (for choosing one in a call or an offer)."""
     return _scoped(Space.objects.select_related("building"), user,
                    building__programmers=user)
+
+
+def space_rows_for_programmer(user) -> QuerySet[Space]:
+    """The spaces of the user's buildings to manage: with facilities, stages and photos in
+    order, by building, the archived ones after the active ones."""
+    return spaces_for_programmer(user).prefetch_related(
+        "facilities", Prefetch("stages", queryset=Stage.objects.order_by("order")),
+        space_photos_prefetch(),
+    ).order_by("building__name", "archived", "code", "id")
 
 
 def buildings_for_programmer(user) -> QuerySet[Building]:
@@ -178,6 +197,13 @@ def calls_published() -> QuerySet[Call]:
             "chains", "disciplines", "stages", "facilities",
         )
     )
+
+
+def calls_open_published(on: date) -> QuerySet[Call]:
+    """Published calls of active buildings open on a date, soonest closing first, with their
+    active spaces and criteria: what a creative can apply to today."""
+    return calls_published().filter(opens_on__lte=on, closes_on__gte=on).order_by(
+        "closes_on", "title", "id")
 
 
 def applications_for_creative_with_position(user, *, on: date) -> QuerySet[Application]:

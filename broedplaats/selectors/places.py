@@ -26,6 +26,7 @@ from broedplaats.models import (
     Policy,
     PolicyRentCap,
     Space,
+    SpacePhoto,
     Tenancy,
 )
 from chains.models import Stage
@@ -235,6 +236,11 @@ class PagedByIds:
         return rows.filter(pk__in=ids)
 
 
+def city_list() -> QuerySet[City]:
+    """Every city by name: where buildings, policies and pathways are."""
+    return City.objects.order_by("name", "id")
+
+
 def buildings_public() -> QuerySet[Building]:
     """Buildings shown to the public (not archived), with city and chain focus."""
     return Building.objects.filter(archived=False).select_related("city").prefetch_related(
@@ -242,14 +248,21 @@ def buildings_public() -> QuerySet[Building]:
     )
 
 
-def building_spaces(*, building: Building, on: date) -> QuerySet[Space]:
-    """A building's active spaces with facilities, stages and whether each is let on a date."""
-    return (
+def building_spaces(*, building: Building, on: date, photos: bool = False) -> QuerySet[Space]:
+    """A building's active spaces with facilities, stages and whether each is let on a date;
+    with `photos`, their photos in order too."""
+    spaces = (
         spaces_with_occupancy(on)
         .filter(building=building, archived=False)
         .prefetch_related("facilities", Prefetch("stages", queryset=Stage.objects.order_by("order")))
         .order_by("code")
     )
+    return spaces.prefetch_related(space_photos_prefetch()) if photos else spaces
+
+
+def space_photos_prefetch() -> Prefetch:
+    """A space's photos in their order, for prefetch_related."""
+    return Prefetch("photos", queryset=SpacePhoto.objects.order_by("position", "id"))
 
 
 def building_chain_stages(*, building: Building) -> list[dict]:
@@ -268,6 +281,11 @@ def building_chain_stages(*, building: Building) -> list[dict]:
         {"chain": chain, "stages": [(stage, stage.pk in served) for stage in stages]}
         for chain in building.chain_focus.all()
     ]
+
+
+def space_detail_public(*, on: date) -> QuerySet[Space]:
+    """space_list's spaces, each with its photos in order: for reading one."""
+    return space_list(on=on).prefetch_related(space_photos_prefetch())
 
 
 def space_list(*, on: date) -> QuerySet[Space]:

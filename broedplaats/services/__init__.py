@@ -1,6 +1,7 @@
 """Every write of the place side, by subject. Import from here: `from broedplaats.services
 import tenancy_create`.
 
+- accounts: a user's personal API tokens
 - places: policies, rent caps, buildings, spaces, tenancies
 - allocation: open calls, applications, screening, offers
 - matching: fit weights, committee scores, allocation rounds, pathways
@@ -16,6 +17,7 @@ still happens starts the transaction again, and ends, at worst, in a message.
 """
 
 from broedplaats.models import AllocationRound, Application, Call, City, Offer, Pathway, Space
+from broedplaats.services.accounts import *  # noqa: F403
 from broedplaats.services.allocation import *  # noqa: F403
 from broedplaats.services.matching import *  # noqa: F403
 from broedplaats.services.places import *  # noqa: F403

@@ -1,9 +1,22 @@
-"""Output serializers of the value chain: chains, disciplines and stages."""
+"""Serializers of the value chain: chains, disciplines and stages; a creative's own profile
+and portfolio."""
 
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from chains.models import Chain, ChainStage, Discipline, Stage, StageCode
+from chains import limits
+from chains.models import (
+    Chain,
+    ChainStage,
+    Creative,
+    CreativeKind,
+    Discipline,
+    PortfolioImage,
+    Stage,
+    StageCode,
+)
+from chains.selectors import discipline_list
 
 
 # The stage codes are an enum once, on the stage itself (CodeEnum); where a stage is only
@@ -66,3 +79,44 @@ class ChainSerializer(serializers.ModelSerializer):
     class Meta:
         model = Chain
         fields = ["url", "slug", "name", "name_en", "description", "disciplines", "stages"]
+
+
+# --- a creative's own profile and portfolio ----------------------------------------------------
+
+class PortfolioImageOutput(serializers.ModelSerializer):
+    class Meta:
+        model = PortfolioImage
+        fields = ["id", "caption", "image", "thumb_400", "thumb_1200", "width", "height"]
+
+
+class PortfolioImageInput(serializers.Serializer):
+    image = serializers.FileField(help_text=_("JPEG, PNG or WebP, at most 15 MB."))
+    caption = serializers.CharField(
+        required=False, allow_blank=True, default="",
+        max_length=PortfolioImage._meta.get_field("caption").max_length)
+
+
+class ProfileOutput(serializers.ModelSerializer):
+    discipline = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+
+    class Meta:
+        model = Creative
+        fields = ["id", "name", "kind", "discipline", "bio", "website", "kvk_number", "email",
+                  "phone"]
+
+
+class ProfileInput(serializers.Serializer):
+    """The profile's fields, as the profile page has them; the rules (a KvK number belongs to
+    one creative...) are creative_update's."""
+
+    name = serializers.CharField(max_length=Creative._meta.get_field("name").max_length)
+    kind = serializers.ChoiceField(choices=CreativeKind.choices)
+    discipline = serializers.SlugRelatedField(slug_field="slug", queryset=discipline_list())
+    bio = serializers.CharField(allow_blank=True, max_length=limits.BIO)
+    website = serializers.URLField(allow_blank=True,
+                                   max_length=Creative._meta.get_field("website").max_length)
+    kvk_number = serializers.CharField(allow_blank=True, max_length=20,
+                                       help_text=_("8 digits, if you are registered."))
+    email = serializers.EmailField(allow_blank=True,
+                                   max_length=Creative._meta.get_field("email").max_length)
+    phone = serializers.CharField(allow_blank=True, max_length=30)

@@ -8,6 +8,7 @@ context as `on`.
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from broedplaats import limits
 from broedplaats.models import (
@@ -25,11 +26,12 @@ from broedplaats.models import (
     Screening,
     SocialReturn,
     SocialReturnKind,
+    Space,
     Tenancy,
 )
 from broedplaats.selectors import buildings_for_programmer, spaces_for_programmer
 from chains import limits as chain_limits
-from chains.api.serializers import StageCodeField
+from chains.api.serializers import PortfolioImageOutput, StageCodeField
 from chains.models import Chain, Discipline, PortfolioImage, Stage, StageMove
 
 # --- output ------------------------------------------------------------------------------------
@@ -64,12 +66,6 @@ class CreativeSummaryOutput(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     discipline = serializers.CharField(source="discipline.slug")
-
-
-class PortfolioImageOutput(serializers.ModelSerializer):
-    class Meta:
-        model = PortfolioImage
-        fields = ["id", "caption", "image", "thumb_400", "thumb_1200", "width", "height"]
 
 
 class ApplicationOutput(serializers.ModelSerializer):
@@ -154,6 +150,28 @@ class CallOutput(serializers.ModelSerializer):
         return call.is_open(self.context["on"])
 
 
+class CallSpaceOutput(serializers.ModelSerializer):
+    """A space a call offers, as an applicant chooses among them."""
+
+    class Meta:
+        model = Space
+        fields = ["id", "code", "kind", "area_m2", "monthly_rent"]
+
+
+class PublicCallOutput(CallOutput):
+    """A published call as creatives see it: where, what it asks and which spaces it offers."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="api:call-detail")
+    city = serializers.SlugRelatedField(source="building.city", slug_field="slug",
+                                        read_only=True)
+    spaces = CallSpaceOutput(many=True, read_only=True)
+
+    class Meta(CallOutput.Meta):
+        fields = ["id", "url", "building", "city", "title", "text", "spaces", "chains",
+                  "disciplines", "stages", "facilities", "opens_on", "closes_on",
+                  "allocation_method", "is_open"]
+
+
 class ScreeningOutput(serializers.ModelSerializer):
     city = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
@@ -164,14 +182,17 @@ class ScreeningOutput(serializers.ModelSerializer):
 
 
 class TenancyOutput(serializers.ModelSerializer):
+    space_id = serializers.IntegerField(read_only=True)
     space = serializers.CharField(source="space.code", read_only=True)
+    creative_id = serializers.IntegerField(read_only=True)
     building = serializers.CharField(source="space.building.slug", read_only=True)
     creative = serializers.CharField(source="creative.name", read_only=True)
 
     class Meta:
         model = Tenancy
-        fields = ["id", "space", "building", "creative", "start", "planned_end", "actual_end",
-                  "end_reason", "monthly_rent", "renewals", "term_exception_reason"]
+        fields = ["id", "space_id", "space", "building", "creative_id", "creative", "start",
+                  "planned_end", "actual_end", "end_reason", "monthly_rent", "renewals",
+                  "term_exception_reason"]
 
 
 class SocialReturnOutput(serializers.ModelSerializer):
@@ -234,8 +255,7 @@ class CallCreateInput(ScopedInput):
                                               many=True, required=False)
     opens_on = serializers.DateField()
     closes_on = serializers.DateField()
-    allocation_method = serializers.ChoiceField(choices=AllocationMethod.choices,
-                                                required=False)
+    allocation_method = serializers.ChoiceField(choices=AllocationMethod.choices)
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
@@ -265,9 +285,17 @@ class TransitionInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, max_length=limits.STATUS_NOTE)
 
 
+class ExplicitBooleanField(serializers.BooleanField):
+    """A yes or no the caller must give. DRF reads a boolean left out of a form-encoded body
+    as false (an unticked checkbox); here it is missing, as in JSON, so no screening is ever
+    recorded on a "no" nobody said."""
+
+    default_empty_html = empty
+
+
 class ScreeningInput(serializers.Serializer):
-    professional_practice = serializers.BooleanField()
-    income_within_limit = serializers.BooleanField()
+    professional_practice = ExplicitBooleanField()
+    income_within_limit = ExplicitBooleanField()
     reasons = serializers.CharField(required=False, allow_blank=True,
                                     max_length=limits.SCREENING_REASONS)
 
@@ -296,9 +324,8 @@ class TenancyEndInput(serializers.Serializer):
 
 
 class TenancyRenewInput(serializers.Serializer):
-    planned_end = serializers.DateField(
-        required=False, allow_null=True, default=None,
-        help_text="Empty: one standard term of the policy from the current planned end.")
+    # Required: a renewal is never written on a default the caller did not choose.
+    planned_end = serializers.DateField(help_text=_("The new planned end, after the current one."))
     exception_reason = serializers.CharField(
         required=False, allow_blank=True, default="", max_length=limits.EXCEPTION_REASON,
         help_text="Needed beyond the policy's renewals or standard terms; stored with the "

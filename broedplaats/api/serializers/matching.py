@@ -375,10 +375,11 @@ class PathwayInput(serializers.Serializer):
     city = serializers.SlugRelatedField(slug_field="slug", queryset=City.objects.all())
     chain = serializers.SlugRelatedField(slug_field="slug", queryset=Chain.objects.all())
     name = serializers.CharField(max_length=Pathway._meta.get_field("name").max_length)
-    priority = serializers.ChoiceField(choices=PathwayPriority.choices, required=False)
-    bonus_points = serializers.IntegerField(required=False, **limits.PATHWAY_BONUS_POINTS.bounds,
+    # Required, as on the page: a pathway's priority is never a default the caller did not
+    # choose.
+    priority = serializers.ChoiceField(choices=PathwayPriority.choices)
+    bonus_points = serializers.IntegerField(**limits.PATHWAY_BONUS_POINTS.bounds,
                                             help_text=_("0 to 50."))
-    priority_months = serializers.IntegerField(required=False,
-                                               **limits.PATHWAY_PRIORITY_MONTHS.bounds,
+    priority_months = serializers.IntegerField(**limits.PATHWAY_PRIORITY_MONTHS.bounds,
                                                help_text=_("1 to 60."))
     steps = PathwayStepInput(many=True, help_text=_("The steps in order, at least two."))

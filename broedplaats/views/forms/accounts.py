@@ -1,7 +1,13 @@
-"""Forms of the account pages (password reset and change) that differ from Django's own."""
+"""Forms of the account pages: password reset (where it differs from Django's own) and
+personal API tokens."""
 
+from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from broedplaats.models import ApiToken
+from broedplaats.views.forms.programmer import DateInput
 
 
 class DeferredPasswordResetForm(PasswordResetForm):
@@ -15,3 +21,14 @@ class DeferredPasswordResetForm(PasswordResetForm):
     def send_mail(self, *args, **kwargs) -> None:
         send = super().send_mail
         transaction.on_commit(lambda: send(*args, **kwargs))
+
+
+class ApiTokenForm(forms.Form):
+    """Name a new personal API token and choose the day it expires (the rule, within a year
+    from today, is api_token_create's)."""
+
+    name = forms.CharField(label=_("Name"), max_length=ApiToken._meta.get_field("name").max_length,
+                           help_text=_("What the token is for, e.g. the script that uses it."))
+    expires_on = forms.DateField(
+        label=_("Expires on"), widget=DateInput,
+        help_text=_("From this day on the token is refused; at most a year from today."))

@@ -136,6 +136,7 @@ def test_programmer_creates_and_publishes_a_call_for_their_building(place, today
     response = programmer.post(url("programmer-call-list"), {
         "building": place["building"].slug, "title": "Zomer", "spaces": [place["spaces"][1].pk],
         "stages": ["making"], "opens_on": today, "closes_on": today + timedelta(days=10),
+        "allocation_method": "lottery",
     }, format="json")
     assert response.status_code == 201, response.json()
     assert response.json()["published_at"] is None
@@ -325,10 +326,20 @@ def test_applying_to_a_closed_call_is_refused(place, today):
 def test_a_call_closing_before_it_opens_is_refused_on_the_closing_date(place, today):
     response = client_for(place["programmer"]).post(url("programmer-call-list"), {
         "building": place["building"].slug, "title": "Fout", "opens_on": today,
-        "closes_on": today - timedelta(days=1)}, format="json")
+        "closes_on": today - timedelta(days=1), "allocation_method": "lottery"}, format="json")
 
     assert response.status_code == 400
     assert response.json() == {"closes_on": ["A call cannot close before it opens."]}
+
+
+def test_a_call_without_an_allocation_method_is_refused_naming_it(place, today):
+    response = client_for(place["programmer"]).post(url("programmer-call-list"), {
+        "building": place["building"].slug, "title": "Zonder methode", "opens_on": today,
+        "closes_on": today + timedelta(days=10)}, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["allocation_method"]
+    assert not place["building"].calls.filter(title="Zonder methode").exists()
 
 
 def test_ending_a_tenancy_twice_is_refused(place, today):
@@ -608,10 +619,24 @@ def test_programmer_renews_a_tenancy_by_one_standard_term(place, today):
     tenancy = tenancy_create(space=place["spaces"][0], creative=CreativeFactory(),
                              start=today - timedelta(days=60))
     programmer = client_for(place["programmer"])
-    response = programmer.post(url("programmer-tenancy-renew", tenancy.pk), {}, format="json")
+    planned_end = add_months(tenancy.planned_end, 24)
+    response = programmer.post(url("programmer-tenancy-renew", tenancy.pk),
+                               {"planned_end": planned_end.isoformat()}, format="json")
     assert response.status_code == 200
-    assert response.json()["planned_end"] == add_months(tenancy.planned_end, 24).isoformat()
+    assert response.json()["planned_end"] == planned_end.isoformat()
     assert response.json()["renewals"] == 1
+
+
+def test_renewing_with_an_empty_body_is_refused_naming_planned_end(place, today):
+    tenancy = tenancy_create(space=place["spaces"][0], creative=CreativeFactory(),
+                             start=today - timedelta(days=60))
+    planned_end = tenancy.planned_end
+    response = client_for(place["programmer"]).post(url("programmer-tenancy-renew", tenancy.pk),
+                                                    {}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["planned_end"]
+    tenancy.refresh_from_db()
+    assert (tenancy.planned_end, tenancy.renewals) == (planned_end, 0)
 
 
 def test_renewing_beyond_the_policy_over_the_api_is_refused_with_a_field_message(place, today):

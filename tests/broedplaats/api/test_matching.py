@@ -791,6 +791,16 @@ def test_bad_pathways_are_a_400_naming_the_field_and_store_nothing(world, route,
     assert not Pathway.objects.exists()
 
 
+@pytest.mark.parametrize("field", ["priority", "bonus_points", "priority_months"])
+def test_a_pathway_leaving_out_its_priority_is_a_400_naming_the_field(world, route, field):
+    body = pathway_body(world, route)
+    del body[field]
+    response = client_for(route["bureau"]).post(url("pathway-list"), body, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == [field], response.json()
+    assert not Pathway.objects.exists()
+
+
 def test_a_pathway_through_an_archived_building_is_refused_under_steps(world, route):
     closed = BuildingFactory(city=world["city"], archived=True, slug="dicht")
     body = pathway_body(world, route, steps=[{"building": closed.slug, "stage": "idea"},
