@@ -34,6 +34,15 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(settings, request):
+    """Each test counts the API's throttles afresh, in its own memory cache: no test is
+    throttled by the calls of the tests before it, and the database cache's few queries a call
+    stay out of the query counts. tests/test_throttling.py tests the shared caches themselves."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": request.node.nodeid}}
+
+
 @pytest.fixture
 def english():
     """Assert the English source messages, whatever LANGUAGE_CODE (Dutch) says."""
