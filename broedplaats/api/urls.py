@@ -6,7 +6,7 @@ names never clash with the pages'.
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.routers import DefaultRouter
 
 from broedplaats.api.allocation import (
@@ -28,6 +28,7 @@ from broedplaats.api.matching import (
     ProgrammerRoundViewSet,
 )
 from broedplaats.api.places import BuildingViewSet, SpaceViewSet
+from broedplaats.api.throttling import AnonRateThrottle
 from broedplaats.api.throughput import OpenDataFigureView, ThroughputFigureView
 from chains.api.views import ChainViewSet, DisciplineViewSet, StageViewSet
 
@@ -56,7 +57,9 @@ router.register("pathways", PathwayViewSet, basename="pathway")
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("token/", obtain_auth_token, name="token"),
+    # DRF's token view turns throttling off; the log-in is throttled like any anonymous call
+    # (and locked out by axes past its failure limit, docs/security.md).
+    path("token/", ObtainAuthToken.as_view(throttle_classes=[AnonRateThrottle]), name="token"),
     path("throughput/<str:figure>/", ThroughputFigureView.as_view(), name="throughput-figure"),
     path("open-data/<slug:slug>/<str:figure>/", OpenDataFigureView.as_view(),
          name="open-data-figure"),
