@@ -220,7 +220,7 @@ if TRUSTED_PROXIES:
     AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXIES
     AXES_IPWARE_PROXY_ORDER = "right-most"
 AXES_HTTP_RESPONSE_CODE = 429
-# Axes's own mentions of the user name and password are for the admin's log; not verbose.
+# No axes banner on the start of every command.
 AXES_VERBOSE = False
 
 # Content-Security-Policy on every response (docs/security.md): scripts and styles only from

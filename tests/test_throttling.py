@@ -170,3 +170,8 @@ def test_with_redis_two_processes_share_the_counts(rates, settings):
     # ...which this process counts: the fourth call is refused.
     assert get(api, ip="10.3.0.1").status_code == 429
     redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+def test_the_unthrottled_fixture_lifts_the_rates(unthrottled):
+    api = APIClient()  # more calls than the default anonymous rate, to the cheapest endpoint
+    assert {api.get(reverse("api:api-root")).status_code for _ in range(130)} == {200}
