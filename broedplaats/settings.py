@@ -148,6 +148,9 @@ if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="broedplaats@localhost")
 
+# The number of proxies in front of the app, each appending the address it saw to
+# X-Forwarded-For. 0: the header is ignored (a client can write it itself) and the client's
+# address is REMOTE_ADDR. For the API's throttles and the log-in lockout alike.
 TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
 
 REST_FRAMEWORK = {
@@ -212,13 +215,9 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "broedplaats.views.lockout.lockout_response"
-# The client's address is REMOTE_ADDR unless TRUSTED_PROXIES (the number of proxies in front
-# of the app) says to read it from X-Forwarded-For, as many places from the right: a client can
-# write that header itself, so it is trusted only behind a proxy that sets it.
-if TRUSTED_PROXIES:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
-    AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXIES
-    AXES_IPWARE_PROXY_ORDER = "right-most"
+# The client's address as DRF's throttles read it: REMOTE_ADDR, or behind TRUSTED_PROXIES
+# proxies the address that many places from the right of X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "broedplaats.views.lockout.client_ip"
 AXES_HTTP_RESPONSE_CODE = 429
 # No axes banner on the start of every command.
 AXES_VERBOSE = False

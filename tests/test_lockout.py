@@ -169,3 +169,30 @@ def test_the_default_limits_are_set_from_the_environment():
     assert settings.AXES_LOCKOUT_PARAMETERS == ["username", "ip_address"]
     assert settings.AXES_RESET_ON_SUCCESS is True
     assert "axes.backends.AxesStandaloneBackend" == settings.AUTHENTICATION_BACKENDS[0]
+
+
+def test_behind_a_trusted_proxy_the_client_address_comes_from_x_forwarded_for(
+        client, anna, settings):
+    """TRUSTED_PROXIES=1: one proxy, which appends the address it saw to X-Forwarded-For;
+    what a client wrote there itself is not trusted."""
+    settings.TRUSTED_PROXIES = 1
+
+    def via_proxy(username, password, client_ip, forged=""):
+        return client.post(reverse("login"), {"username": username, "password": password},
+                           REMOTE_ADDR="10.9.9.9",
+                           HTTP_X_FORWARDED_FOR=f"{forged}{client_ip}")
+
+    for n in range(LIMIT):
+        via_proxy(f"guess{n}", "wrong-password", "203.0.113.7", forged=f"192.0.2.{n}, ")
+    assert via_proxy("anna", PASSWORD, "203.0.113.7").status_code == 429
+    # Another client behind the same proxy is not locked out.
+    assert via_proxy("anna", PASSWORD, "203.0.113.8").status_code == 302
+
+
+def test_without_a_trusted_proxy_a_forged_x_forwarded_for_changes_nothing(client, anna):
+    for n in range(LIMIT):
+        client.post(reverse("login"), {"username": f"guess{n}", "password": "wrong"},
+                    REMOTE_ADDR="10.8.0.1", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+    response = client.post(reverse("login"), {"username": "anna", "password": PASSWORD},
+                           REMOTE_ADDR="10.8.0.1", HTTP_X_FORWARDED_FOR="192.0.2.99")
+    assert response.status_code == 429
