@@ -181,6 +181,6 @@ def test_a_violation_would_be_seen(open_as, world):
     page = open_as()
     page.goto("/")
     page.evaluate("document.body.setAttribute('style', 'color: red')")
-    page.wait_for_function("window.__cspViolations.length > 0")
+    page.wait_for_function("() => window.__cspViolations.length > 0")
     with pytest.raises(AssertionError):
         assert_no_violations(page)
