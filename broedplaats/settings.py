@@ -6,9 +6,11 @@ security settings below switch on so that `manage.py check --deploy` passes.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -34,6 +36,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "rest_framework",
     "django_filters",
+    "axes",
+    "csp",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "chains",
@@ -51,6 +55,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as axes asks: it turns a login that axes refused into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "broedplaats.urls"
@@ -113,6 +120,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Axes first: it refuses a locked-out user or IP before any backend checks a password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "building-list"
@@ -137,6 +149,11 @@ if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="broedplaats@localhost")
 
+# The number of proxies in front of the app, each appending the address it saw to
+# X-Forwarded-For. 0: the header is ignored (a client can write it itself) and the client's
+# address is REMOTE_ADDR. For the API's throttles and the log-in lockout alike.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+
 REST_FRAMEWORK = {
     # Personal tokens first: a missing or refused credential then answers 401 with a challenge.
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -151,6 +168,16 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Per anonymous IP and per user, counted in the shared cache (CACHES); docs/security.md.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "broedplaats.api.throttling.AnonRateThrottle",
+        "broedplaats.api.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env.str("API_THROTTLE_ANON", default="120/min"),
+        "user": env.str("API_THROTTLE_USER", default="600/min"),
+    },
+    "NUM_PROXIES": TRUSTED_PROXIES,
 }
 FILTERS_EMPTY_CHOICE_LABEL = _("Any")
 SPECTACULAR_SETTINGS = {
@@ -168,6 +195,47 @@ SPECTACULAR_SETTINGS = {
         "CreativeKindEnum": "chains.models.CreativeKind",
         "FacilityCodeEnum": "broedplaats.models.FacilityCode",
         "StageCodeEnum": "chains.models.StageCode",
+    },
+}
+
+# One cache for all processes: the API's throttle counts must be the same whichever worker
+# answers. The database's table by default (created by `migrate`, broedplaats/apps.py), Redis
+# when REDIS_URL is set.
+if env.str("REDIS_URL", default=""):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": env.str("REDIS_URL")}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                          "LOCATION": "broedplaats_cache"}}
+
+# Brute-force protection on every log-in that goes through authenticate(request=...): the
+# pages, the admin and the API's token. A user name or an IP address is locked out after
+# AXES_FAILURE_LIMIT failures in a row for AXES_COOLOFF_MINUTES; a successful log-in resets
+# the count. The attempts are rows in the database, so every process sees them.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "broedplaats.views.lockout.lockout_response"
+# The client's address as DRF's throttles read it: REMOTE_ADDR, or behind TRUSTED_PROXIES
+# proxies the address that many places from the right of X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "broedplaats.views.lockout.client_ip"
+AXES_HTTP_RESPONSE_CODE = 429
+# No axes banner on the start of every command.
+AXES_VERBOSE = False
+
+# Content-Security-Policy on every response (docs/security.md): scripts and styles only from
+# our own static files; a nonce for the few <style> blocks that size bars per page.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
     },
 }
 

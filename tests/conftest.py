@@ -34,6 +34,24 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _own_cache(settings, request):
+    """Each test counts the API's throttles afresh, in its own memory cache: no test is
+    throttled by the calls of the tests before it, and the database cache's few queries a call
+    stay out of the query counts; nor does the finder's housing outlive its test's rows.
+    tests/test_throttling.py tests the shared caches themselves."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                                   "LOCATION": request.node.nodeid}}
+
+
+@pytest.fixture
+def unthrottled(settings):
+    """For a test that makes more API calls than a person would in a minute (e.g. a schema
+    run): rates no test reaches. The throttles read them on every call."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {
+        "anon": "1000000/min", "user": "1000000/min"}}
+
+
 @pytest.fixture
 def english():
     """Assert the English source messages, whatever LANGUAGE_CODE (Dutch) says."""
@@ -55,14 +73,3 @@ def media(settings, tmp_path):
     """Uploads go to the test's own directory, never into the repository."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Each test starts with an empty cache: rows are rolled back between tests and their ids
-    reused, so nothing kept for one test (the finder's housing, throttles) may reach the next."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()

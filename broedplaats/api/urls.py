@@ -6,7 +6,7 @@ names never clash with the pages'.
 """
 
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from broedplaats.api.accounts import MyTokenViewSet, TokenLoginView
@@ -33,6 +33,7 @@ from broedplaats.api.matching import (
 )
 from broedplaats.api.places import BuildingViewSet, CityViewSet, SpaceViewSet
 from broedplaats.api.spaces import ProgrammerSpaceViewSet
+from broedplaats.api.throttling import AnonRateThrottle
 from broedplaats.api.throughput import OpenDataFigureView, ThroughputFigureView
 from chains.api.profile import MyPortfolioViewSet, MyProfileView
 from chains.api.views import ChainViewSet, DisciplineViewSet, StageViewSet
@@ -67,8 +68,13 @@ router.register("pathways", PathwayViewSet, basename="pathway")
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("token/", TokenLoginView.as_view(), name="token"),
+    # Its script served from its own URL, not inline, for the Content-Security-Policy.
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema",
+                                                      template_name="api/swagger_ui.html"),
+         name="docs"),
+    # The token log-in is throttled like any anonymous call
+    # (and locked out by axes past its failure limit, docs/security.md).
+    path("token/", TokenLoginView.as_view(throttle_classes=[AnonRateThrottle]), name="token"),
     path("throughput/<str:figure>/", ThroughputFigureView.as_view(), name="throughput-figure"),
     path("open-data/<slug:slug>/<str:figure>/", OpenDataFigureView.as_view(),
          name="open-data-figure"),
