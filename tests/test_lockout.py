@@ -35,8 +35,14 @@ def page_login(client, username, password, ip="10.0.0.1", path="login"):
                        REMOTE_ADDR=ip, HTTP_ACCEPT_LANGUAGE="en")
 
 
+def token_fields(username, password) -> dict:
+    """What the token log-in asks: the credentials, and the new token's name and expiry."""
+    return {"username": username, "password": password, "name": "script",
+            "expires_on": (timezone.localdate() + timedelta(days=30)).isoformat()}
+
+
 def token_login(username, password, ip="10.0.0.1"):
-    return APIClient().post(reverse("api:token"), {"username": username, "password": password},
+    return APIClient().post(reverse("api:token"), token_fields(username, password),
                             REMOTE_ADDR=ip, HTTP_ACCEPT_LANGUAGE="en")
 
 
@@ -127,7 +133,7 @@ def test_page_and_token_failures_add_up(client, anna):
 def test_token_failures_below_the_limit_are_a_plain_400(anna):
     response = fail(LIMIT - 1, token_login)
     assert response.status_code == 400
-    assert token_login("anna", PASSWORD).status_code == 200
+    assert token_login("anna", PASSWORD).status_code == 201
 
 
 def test_token_log_in_locks_out_with_a_json_429(anna):
@@ -147,7 +153,7 @@ def test_token_lockout_is_per_ip_address(anna):
     for n in range(LIMIT):
         token_login(f"guess{n}", "wrong-password", ip="10.0.3.1")
     assert token_login("anna", PASSWORD, ip="10.0.3.1").status_code == 429
-    assert token_login("anna", PASSWORD, ip="10.0.3.2").status_code == 200
+    assert token_login("anna", PASSWORD, ip="10.0.3.2").status_code == 201
 
 
 def test_token_lockout_is_per_user_name(anna):
@@ -158,7 +164,7 @@ def test_token_lockout_is_per_user_name(anna):
 
 def test_token_lockout_message_in_dutch_by_default(anna):
     for _ in range(LIMIT + 1):
-        response = APIClient().post(reverse("api:token"), {"username": "anna", "password": "x"})
+        response = APIClient().post(reverse("api:token"), token_fields("anna", "x"))
     assert response.status_code == 429
     assert response.json()["detail"]
 

@@ -299,6 +299,8 @@ PAGES = {
         Visit("password_change", then=send_with_errors(STACKED, old_password="fout"),
               label="password change with errors"),
         Visit("password_change_done"),
+        Visit("account-tokens"),
+        Visit("account-tokens", then=send_with_errors(STACKED, name=""), label="tokens with errors"),
         Visit("programmer-applicants", status=403, label="403"),
     ],
     "programmer": [
