@@ -137,10 +137,15 @@ if env.str("EMAIL_URL", default=""):
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="broedplaats@localhost")
 
 REST_FRAMEWORK = {
+    # Token first: an anonymous call then gets 401 with `WWW-Authenticate: Token` (DRF asks
+    # the first class for that header; with none it answers 403). The session stays for the
+    # browser and the browsable API, with its CSRF check.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
+    # Every error is JSON in one of DRF's two shapes; see broedplaats/api/errors.py.
+    "EXCEPTION_HANDLER": "broedplaats.api.errors.api_exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
@@ -160,6 +165,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Several models have a "kind" or a "code"; each choice set gets its own schema name.
+    # Every status code an operation can answer, with the error bodies (api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "broedplaats.api.schema.document_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "SpaceKindEnum": "broedplaats.models.SpaceKind",
         "SocialReturnKindEnum": "broedplaats.models.SocialReturnKind",

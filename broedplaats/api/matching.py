@@ -24,7 +24,8 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from broedplaats.api.allocation import AllocationViewMixin, service_errors
+from broedplaats.api.allocation import AllocationViewMixin
+from broedplaats.api.errors import service_errors
 from broedplaats.api.serializers import matching as io
 from broedplaats.api.serializers.allocation import OfferOutput
 from broedplaats.filters import DatedFilterSet, YesNoFilter
@@ -294,7 +295,7 @@ class BuildingWeightsView(GenericAPIView):
             fit_weights_set(building=building, by=request.user, **serializer.validated_data)
         return Response(io.FitWeightsOutput(fit_weights_state(building)).data)
 
-    @extend_schema(request=None, responses=io.FitWeightsOutput)
+    @extend_schema(request=None, responses={200: io.FitWeightsOutput})
     def delete(self, request, slug):
         """Back to the city's weights: the building's own are removed."""
         building = self.get_object()

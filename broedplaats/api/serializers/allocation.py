@@ -45,7 +45,7 @@ def status_field(choices, **kwargs) -> serializers.CharField:
 class EventOutput(serializers.ModelSerializer):
     from_status = status_field(ApplicationStatus)
     to_status = status_field(ApplicationStatus)
-    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ApplicationEvent
@@ -53,7 +53,8 @@ class EventOutput(serializers.ModelSerializer):
 
 
 class NoteOutput(serializers.ModelSerializer):
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                          allow_null=True)
 
     class Meta:
         model = ApplicantNote
@@ -76,7 +77,8 @@ class ApplicationOutput(serializers.ModelSerializer):
     """An application with its status history, as its creative sees it."""
 
     building = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    call_title = serializers.CharField(source="call.title", default=None, read_only=True)
+    call_title = serializers.CharField(source="call.title", default=None, read_only=True,
+                                       allow_null=True)
     stage = StageCodeField(allow_null=True)
     facilities = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     events = EventOutput(many=True, read_only=True)
@@ -308,8 +310,9 @@ class TenancyRenewInput(serializers.Serializer):
 class StageMoveOutput(serializers.ModelSerializer):
     from_stage = StageCodeField(allow_null=True)
     to_stage = StageCodeField(allow_null=True)
-    building = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    building = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                               allow_null=True)
 
     class Meta:
         model = StageMove

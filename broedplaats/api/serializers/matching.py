@@ -86,7 +86,8 @@ class RoundChangeOutput(serializers.ModelSerializer):
     creative = serializers.CharField(source="entry.creative.name", read_only=True)
     from_space = SpaceRefOutput(read_only=True, allow_null=True)
     to_space = SpaceRefOutput(read_only=True, allow_null=True)
-    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    by = serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                      allow_null=True)
 
     class Meta:
         model = RoundChange
@@ -108,8 +109,10 @@ class RoundOutput(serializers.ModelSerializer):
     status = status_field(RoundStatus)
     city = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     calls = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    run_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    run_by = serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                          allow_null=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                              allow_null=True)
     applicants = serializers.IntegerField(read_only=True,
                                           help_text=_("Entries, the left out included."))
     proposals = serializers.IntegerField(read_only=True,
