@@ -212,3 +212,17 @@ def test_resetting_fit_weights_answers_200_with_the_weights(place):
         url("programmer-building-weights", place["building"].slug))
     assert response.status_code == 200
     assert response.json()["source"] == "default"
+
+
+@pytest.mark.parametrize("value", ["-569791337929580358926336", "99999999999999999999", "0", "1.5"])
+def test_an_id_filter_out_of_the_databases_range_is_a_400_not_a_500(place, value):
+    response = client_for(place["programmer"]).get(url("programmer-committee-score-list"),
+                                                    {"call": value})
+    assert response.status_code == 400
+    assert list(response.json()) == ["call"]
+
+
+def test_an_id_filter_in_range_still_filters(place):
+    client = client_for(place["programmer"])
+    response = client.get(url("programmer-application-list"), {"call": place["call"].pk + 1000})
+    assert (response.status_code, response.json()["count"]) == (200, 0)
