@@ -109,6 +109,29 @@ def _query_parameters(operation: dict) -> None:
             schema["enum"] = [*schema["enum"], ""]
 
 
+# The ends of the databases' integer columns, which DRF copies into a model field's bounds from
+# the database in use (SQLite's are all 64-bit, PostgreSQL's by column size): left in, the
+# schema would differ by database.
+DATABASE_INTEGER_ENDS = {2**15 - 1, 2**31 - 1, 2**63 - 1, -(2**15), -(2**31), -(2**63)}
+
+
+def _without_database_bounds(node) -> None:
+    """Drop integer bounds that are only the database's, so the schema is one everywhere."""
+    if isinstance(node, list):
+        for item in node:
+            _without_database_bounds(item)
+        return
+    if not isinstance(node, dict):
+        return
+    if node.get("type") == "integer":
+        for bound in ("maximum", "minimum"):
+            if node.get(bound) in DATABASE_INTEGER_ENDS:
+                if node.pop(bound) in (2**63 - 1, -(2**63)) and node.get("format") == "int64":
+                    node.pop("format")
+    for value in node.values():
+        _without_database_bounds(value)
+
+
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
@@ -149,4 +172,5 @@ def document_error_responses(result, generator, request, public):
                     responses[code] = {**RESPONSES[code], **responses.get(code, {})}
             _csv_errors(operation, responses)
             operation["responses"] = dict(sorted(responses.items()))
+    _without_database_bounds(result)
     return result

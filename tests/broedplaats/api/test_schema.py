@@ -39,6 +39,7 @@ def operations(schema: dict):
 
 
 def test_the_committed_schema_is_the_generated_one(generated):
+    """On either database: the schema carries no bound that is only the database's."""
     assert COMMITTED.read_text() == generated, (
         f"docs/openapi.yaml differs from the API's schema; regenerate it with `{REGENERATE}` "
         "and commit it.")
