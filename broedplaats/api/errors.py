@@ -119,6 +119,12 @@ class NotFoundView(APIView):
         setattr(self, request.method.lower(), self.not_found)
         return super().dispatch(request, *args, **kwargs)
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if response.has_header("Allow"):  # no method is allowed on a path that is not there
+            del response["Allow"]
+        return response
+
     def not_found(self, request, *args, **kwargs):
         if not request.path.endswith("/"):
             raise exceptions.NotFound(_("Not found. The API's paths end in a slash."))

@@ -49,6 +49,7 @@ def test_an_unknown_api_path_is_a_json_404_for_every_method(method):
     assert response.status_code == 404
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"detail": "Not found."}
+    assert "Allow" not in response
 
 
 def test_an_api_path_without_its_slash_is_a_json_404_saying_so():
