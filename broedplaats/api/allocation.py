@@ -19,6 +19,7 @@ from broedplaats import limits
 from broedplaats.api.errors import service_errors
 from broedplaats.api.places import DatedFilterBackend, DatedViewMixin
 from broedplaats.api.serializers import allocation as io
+from broedplaats.api.serializers.fields import StrictCharField
 from broedplaats.filters import ApplicantFilter, DatedFilterSet, MyApplicationFilter
 from broedplaats.permissions import IsCreative, IsProgrammer
 from broedplaats.selectors import (
@@ -248,7 +249,7 @@ class ProgrammerApplicationViewSet(AllocationViewMixin, mixins.ListModelMixin,
 
 
 class OfferWithdrawInput(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="",
+    note = StrictCharField(required=False, allow_blank=True, default="",
                                  max_length=limits.STATUS_NOTE)
 
 
@@ -275,7 +276,7 @@ class ProgrammerOfferViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet)
 
 
 class TenancyCancelInput(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="",
+    reason = StrictCharField(required=False, allow_blank=True, default="",
                                    max_length=limits.STATUS_NOTE)
 
 

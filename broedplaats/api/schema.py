@@ -96,17 +96,16 @@ def _statuses(method: str, operation: dict) -> list[str]:
 
 
 def _query_parameters(operation: dict) -> None:
-    """Pages count from 1 (a page past the last is a 404, documented above); an optional
-    filter left empty (`?status=`) filters nothing, as a page's form sends it, so an empty
-    value is one of its choices."""
+    """Pages count from 1 (a page past the last is a 404, documented above). An optional
+    parameter left empty (`?status=`, `?page=`, `?start=`) is as if not given, as a page's
+    form sends it: the schema says so with `allowEmptyValue`."""
     for parameter in operation.get("parameters", []):
         if parameter.get("in") != "query":
             continue
-        schema = parameter.get("schema", {})
         if parameter.get("name") == "page":
-            parameter["schema"] = {**schema, "minimum": 1}
-        elif not parameter.get("required") and "enum" in schema and "" not in schema["enum"]:
-            schema["enum"] = [*schema["enum"], ""]
+            parameter["schema"] = {**parameter.get("schema", {}), "minimum": 1}
+        if not parameter.get("required"):
+            parameter["allowEmptyValue"] = True
 
 
 # The ends of the databases' integer columns, which DRF copies into a model field's bounds from

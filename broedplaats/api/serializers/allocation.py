@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from broedplaats import limits
+from broedplaats.api.serializers.fields import StrictCharField
 from broedplaats.models import (
     AllocationMethod,
     ApplicantNote,
@@ -208,7 +209,7 @@ class ApplicationCreateInput(ScopedInput):
                                          required=False, allow_null=True)
     facilities = serializers.SlugRelatedField(slug_field="code", queryset=Facility.objects.all(),
                                               many=True, required=False)
-    motivation = serializers.CharField(required=False, allow_blank=True,
+    motivation = StrictCharField(required=False, allow_blank=True,
                                        max_length=limits.MOTIVATION)
     portfolio_images = serializers.PrimaryKeyRelatedField(
         many=True, required=False, queryset=PortfolioImage.objects.none(),
@@ -222,8 +223,8 @@ class ApplicationCreateInput(ScopedInput):
 
 class CallCreateInput(ScopedInput):
     building = serializers.SlugRelatedField(slug_field="slug", queryset=Building.objects.none())
-    title = serializers.CharField(max_length=Call._meta.get_field("title").max_length)
-    text = serializers.CharField(required=False, allow_blank=True, max_length=limits.CALL_TEXT)
+    title = StrictCharField(max_length=Call._meta.get_field("title").max_length)
+    text = StrictCharField(required=False, allow_blank=True, max_length=limits.CALL_TEXT)
     spaces = serializers.PrimaryKeyRelatedField(many=True, required=False,
                                                 queryset=Building.objects.none())
     chains = serializers.SlugRelatedField(slug_field="slug", queryset=Chain.objects.all(),
@@ -264,13 +265,13 @@ PROGRAMMER_TRANSITIONS = [
 
 class TransitionInput(serializers.Serializer):
     to = serializers.ChoiceField(choices=PROGRAMMER_TRANSITIONS)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=limits.STATUS_NOTE)
+    note = StrictCharField(required=False, allow_blank=True, max_length=limits.STATUS_NOTE)
 
 
 class ScreeningInput(serializers.Serializer):
     professional_practice = serializers.BooleanField()
     income_within_limit = serializers.BooleanField()
-    reasons = serializers.CharField(required=False, allow_blank=True,
+    reasons = StrictCharField(required=False, allow_blank=True,
                                     max_length=limits.SCREENING_REASONS)
 
 
@@ -285,7 +286,7 @@ class OfferInput(ScopedInput):
 
 
 class NoteInput(serializers.Serializer):
-    text = serializers.CharField(max_length=limits.PRIVATE_NOTE)
+    text = StrictCharField(max_length=limits.PRIVATE_NOTE)
 
 
 class TenancyEndInput(serializers.Serializer):
@@ -293,7 +294,7 @@ class TenancyEndInput(serializers.Serializer):
     reason = serializers.ChoiceField(choices=EndReason.choices)
     to_stage = StageCodeField(read_only=False, queryset=Stage.objects.all(), required=False,
                               allow_null=True)
-    note = serializers.CharField(required=False, allow_blank=True, default="",
+    note = StrictCharField(required=False, allow_blank=True, default="",
                                  max_length=chain_limits.STAGE_MOVE_NOTE)
 
 
@@ -301,7 +302,7 @@ class TenancyRenewInput(serializers.Serializer):
     planned_end = serializers.DateField(
         required=False, allow_null=True, default=None,
         help_text="Empty: one standard term of the policy from the current planned end.")
-    exception_reason = serializers.CharField(
+    exception_reason = StrictCharField(
         required=False, allow_blank=True, default="", max_length=limits.EXCEPTION_REASON,
         help_text="Needed beyond the policy's renewals or standard terms; stored with the "
                   "tenancy's term exception.")
@@ -325,7 +326,7 @@ class StageMoveInput(serializers.Serializer):
     to_stage = StageCodeField(read_only=False, queryset=Stage.objects.all(), required=False,
                               allow_null=True, default=None)
     to_market = serializers.BooleanField(required=False, default=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="",
+    note = StrictCharField(required=False, allow_blank=True, default="",
                                  max_length=chain_limits.STAGE_MOVE_NOTE)
 
 
@@ -334,5 +335,5 @@ class SocialReturnInput(serializers.Serializer):
     on = serializers.DateField()
     hours = serializers.DecimalField(max_digits=6, decimal_places=2,
                                      **limits.SOCIAL_RETURN_HOURS.bounds)
-    description = serializers.CharField(required=False, allow_blank=True,
+    description = StrictCharField(required=False, allow_blank=True,
                                         max_length=limits.SOCIAL_RETURN_DESCRIPTION)

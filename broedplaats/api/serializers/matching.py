@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from broedplaats import limits
 from broedplaats.api.serializers.allocation import status_field
+from broedplaats.api.serializers.fields import StrictCharField
 from broedplaats.models import (
     FIT_COMPONENTS,
     AllocationMethod,
@@ -202,7 +203,7 @@ class CriteriaOutput(serializers.Serializer):
 
 class CriteriaInput(serializers.Serializer):
     criteria = serializers.ListField(
-        child=serializers.CharField(
+        child=StrictCharField(
             allow_blank=True, trim_whitespace=False,
             max_length=CommitteeCriterion._meta.get_field("name").max_length),
         help_text=_("The criteria's names in order; those already scored must stay."))
@@ -377,7 +378,7 @@ class PathwayStepInput(serializers.Serializer):
 class PathwayInput(serializers.Serializer):
     city = serializers.SlugRelatedField(slug_field="slug", queryset=City.objects.all())
     chain = serializers.SlugRelatedField(slug_field="slug", queryset=Chain.objects.all())
-    name = serializers.CharField(max_length=Pathway._meta.get_field("name").max_length)
+    name = StrictCharField(max_length=Pathway._meta.get_field("name").max_length)
     priority = serializers.ChoiceField(choices=PathwayPriority.choices, required=False)
     bonus_points = serializers.IntegerField(required=False, **limits.PATHWAY_BONUS_POINTS.bounds,
                                             help_text=_("0 to 50."))

@@ -227,3 +227,24 @@ def test_an_id_filter_in_range_still_filters(place):
     client = client_for(place["programmer"])
     response = client.get(url("programmer-application-list"), {"call": place["call"].pk + 1000})
     assert (response.status_code, response.json()["count"]) == (200, 0)
+
+
+def test_a_number_where_text_is_expected_is_a_400_not_stored_as_text(place):
+    call = place["call"]
+    response = client_for(place["programmer"]).patch(url("programmer-call-detail", call.pk),
+                                                     {"title": 0}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["title"]
+    assert type(call).objects.get(pk=call.pk).title == call.title
+
+
+def test_committee_criteria_must_be_text(place):
+    response = client_for(place["programmer"]).put(
+        url("programmer-call-criteria", place["call"].pk), {"criteria": [0]}, format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["criteria"]
+
+
+def test_an_empty_page_parameter_is_the_first_page_as_documented():
+    response = client_for().get(url("stage-list"), {"page": ""})
+    assert response.status_code == 200

@@ -82,7 +82,8 @@ def test_pages_count_from_one_and_empty_optional_filters_are_documented(schema):
     parameters = {parameter["name"]: parameter
                   for parameter in schema["paths"]["/api/spaces/"]["get"]["parameters"]}
     assert parameters["page"]["schema"]["minimum"] == 1
-    assert "" in parameters["kind"]["schema"]["enum"]
+    assert parameters["kind"]["allowEmptyValue"] is True
+    assert parameters["page"]["allowEmptyValue"] is True
 
 
 def test_the_error_bodies_are_components(schema):
