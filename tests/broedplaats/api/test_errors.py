@@ -248,3 +248,9 @@ def test_committee_criteria_must_be_text(place):
 def test_an_empty_page_parameter_is_the_first_page_as_documented():
     response = client_for().get(url("stage-list"), {"page": ""})
     assert response.status_code == 200
+
+
+def test_a_page_given_twice_is_the_404_of_an_invalid_page():
+    response = client_for().get(url("stage-list") + "?page=1&page=")
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Invalid page."}
