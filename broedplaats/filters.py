@@ -36,6 +36,19 @@ from chains.formatting import long_date
 from chains.models import Chain, Discipline, StageCode
 
 
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.NumberFilter):
+    """A row's id: a whole number from 1 that the database can hold. Anything else is a form
+    error (400 in the API); a number past the database's integers was a 500 on SQLite."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(*args, **kwargs)
+
+
 @extend_schema_field(OpenApiTypes.BOOL)
 class YesNoFilter(django_filters.TypedChoiceFilter):
     """A yes/no filter taking 'true' or 'false' and refusing anything else.
@@ -199,7 +212,7 @@ class ApplicantFilter(DatedFilterSet):
         widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
     )
     status = django_filters.ChoiceFilter(choices=ApplicationStatus.choices)
-    call = django_filters.NumberFilter(field_name="call_id")
+    call = IdFilter(field_name="call_id")
     building = django_filters.CharFilter(field_name="building__slug")
     discipline = django_filters.CharFilter(field_name="creative__discipline__slug")
     stage = django_filters.ChoiceFilter(field_name="stage__code", choices=StageCode.choices)

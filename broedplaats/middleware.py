@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonR
 from django.template import loader
 from django.utils import translation
 from django.utils.translation import gettext
+from rest_framework.settings import api_settings
 
 NUL = "\x00"
 API_PREFIX = "/api/"  # broedplaats.urls: the API answers in JSON, also when it refuses
@@ -97,15 +98,16 @@ def has_nul(request: HttpRequest) -> bool:
 
 
 def refusal(request: HttpRequest) -> HttpResponse:
-    """400 with a message in the user's language: JSON `{"detail": ...}` under /api/, the
-    site's 400 page elsewhere. This middleware runs before LocaleMiddleware and the session,
+    """400 with a message in the user's language: under /api/ JSON in the shape of every other
+    400 there (`{"non_field_errors": [...]}`, the schema's `FieldErrors`), elsewhere the
+    site's 400 page. This middleware runs before LocaleMiddleware and the session,
     so the language comes from the request's cookie or Accept-Language header, and the page
     is rendered without the request, as Django's own 400 page is."""
     with translation.override(translation.get_language_from_request(request)):
         message = gettext("The request contains a NUL character (a zero byte). No address, "
                           "search or form field may contain one.")
         if request.path_info.startswith(API_PREFIX):
-            return JsonResponse({"detail": message}, status=400)
+            return JsonResponse({api_settings.NON_FIELD_ERRORS_KEY: [message]}, status=400)
         return HttpResponseBadRequest(loader.get_template("400.html").render({"reason": message}))
 
 

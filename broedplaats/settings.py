@@ -160,12 +160,14 @@ REST_FRAMEWORK = {
         "broedplaats.api.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    # Every error is JSON in one of DRF's two shapes; see broedplaats/api/errors.py.
+    "EXCEPTION_HANDLER": "broedplaats.api.errors.api_exception_handler",
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "broedplaats.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Per anonymous IP and per user, counted in the shared cache (CACHES); docs/security.md.
@@ -189,6 +191,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     # Several models have a "kind" or a "code"; each choice set gets its own schema name.
+    # Every status code an operation can answer, with the error bodies (api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "broedplaats.api.schema.document_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "SpaceKindEnum": "broedplaats.models.SpaceKind",
         "SocialReturnKindEnum": "broedplaats.models.SocialReturnKind",

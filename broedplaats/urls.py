@@ -58,3 +58,6 @@ urlpatterns = [
 
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+# A server error under /api/ is JSON like every other API error (api/errors.py).
+handler500 = "broedplaats.api.errors.server_error"

@@ -207,7 +207,7 @@ def test_the_api_answers_in_json_in_the_users_language(client, language, text):
     response = client.get("/api/buildings/%00/", HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 400
     assert response["Content-Type"] == "application/json"
-    assert text in response.json()["detail"]
+    assert text in response.json()["non_field_errors"][0]
 
 
 def test_a_page_answers_with_the_sites_400_page_in_the_users_language(client):

@@ -2,15 +2,11 @@
 screening, offers and tenancies.
 
 Every write calls the same service as the pages; the input serializer only checks types. A
-service's ValidationError becomes a 400 with the same field keys and messages
-(`service_errors`). Rows come from the scoping selectors, so another's object is a 404.
+service's ValidationError becomes a 400 (409 for a taken space) with the same field keys and
+messages (`api.errors.service_errors`). Rows come from the scoping selectors, so another's object is a 404.
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 
-from django.core.exceptions import NON_FIELD_ERRORS
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -24,8 +20,10 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from broedplaats import limits
+from broedplaats.api.errors import service_errors
 from broedplaats.api.places import DatedFilterBackend, DatedViewMixin
 from broedplaats.api.serializers import allocation as io
+from broedplaats.api.serializers.fields import StrictCharField
 from broedplaats.filters import (
     ApplicantFilter,
     DatedFilterSet,
@@ -68,20 +66,6 @@ from broedplaats.services import (
 )
 from chains.models import Creative, StageMove
 from chains.selectors import creative_history
-
-
-@contextmanager
-def service_errors() -> Iterator[None]:
-    """Turn a service's Django ValidationError into DRF's 400, keeping its keys and messages."""
-    try:
-        yield
-    except DjangoValidationError as error:
-        if hasattr(error, "error_dict"):
-            detail = {api_settings.NON_FIELD_ERRORS_KEY if key == NON_FIELD_ERRORS else key:
-                      messages for key, messages in error.message_dict.items()}
-        else:
-            detail = {api_settings.NON_FIELD_ERRORS_KEY: error.messages}
-        raise ValidationError(detail) from error
 
 
 class AllocationFilterBackend(DatedFilterBackend):
@@ -334,7 +318,7 @@ class ProgrammerApplicationViewSet(AllocationViewMixin, mixins.ListModelMixin,
 
 
 class OfferWithdrawInput(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, default="",
+    note = StrictCharField(required=False, allow_blank=True, default="",
                                  max_length=limits.STATUS_NOTE)
 
 
@@ -361,7 +345,7 @@ class ProgrammerOfferViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet)
 
 
 class TenancyCancelInput(serializers.Serializer):
-    reason = serializers.CharField(required=False, allow_blank=True, default="",
+    reason = StrictCharField(required=False, allow_blank=True, default="",
                                    max_length=limits.STATUS_NOTE)
 
 
@@ -403,7 +387,8 @@ class ProgrammerTenancyViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSe
         return self.render(tenancy)
 
     @extend_schema(request=io.SocialReturnInput, responses=io.SocialReturnOutput(many=True))
-    @action(detail=True, methods=["get", "post"], url_path="social-return")
+    @action(detail=True, methods=["get", "post"], url_path="social-return",
+            pagination_class=None, filter_backends=[])
     def social_return(self, request, pk=None):
         """GET: the activities logged for the tenancy; POST: log one."""
         tenancy = self.get_object()
@@ -416,7 +401,8 @@ class ProgrammerTenancyViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSe
         return Response(io.SocialReturnOutput(activity).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=io.StageMoveInput, responses=io.StageMoveOutput(many=True))
-    @action(detail=True, methods=["get", "post"], url_path="stage-moves")
+    @action(detail=True, methods=["get", "post"], url_path="stage-moves",
+            pagination_class=None, filter_backends=[])
     def stage_moves(self, request, pk=None):
         """GET: the tenant's stage history, oldest first; POST: record a move (to a stage or
         out to the market) dated within the tenancy."""

@@ -13,6 +13,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from broedplaats.api.errors import form_errors
 from broedplaats.models import FacilityCode, SpaceKind
 from broedplaats.selectors.finder import PER_PAGE, FinderPage, finder_page
 from broedplaats.views.finder import FinderForm
@@ -128,8 +129,7 @@ class FinderView(APIView):
         query.pop("format", None)
         form = FinderForm(query)
         if not form.is_valid():
-            return Response({key: [str(message) for message in messages]
-                             for key, messages in form.errors.items()}, status=400)
+            raise form_errors(form)
         result = finder_page(wish=form.wish(), on=timezone.localdate(),
                              page=request.query_params.get("page"))
         return Response(FinderOutput(finder_output(result)).data)

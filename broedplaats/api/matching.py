@@ -24,10 +24,11 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from broedplaats.api.allocation import AllocationViewMixin, service_errors
+from broedplaats.api.allocation import AllocationViewMixin
+from broedplaats.api.errors import service_errors
 from broedplaats.api.serializers import matching as io
 from broedplaats.api.serializers.allocation import OfferOutput
-from broedplaats.filters import DatedFilterSet, YesNoFilter
+from broedplaats.filters import DatedFilterSet, IdFilter, YesNoFilter
 from broedplaats.matching import Weights
 from broedplaats.models import (
     FIT_COMPONENTS,
@@ -79,7 +80,7 @@ from broedplaats.services import (
 # --- filters -------------------------------------------------------------------------------------
 
 class RoundFilter(DatedFilterSet):
-    call = django_filters.NumberFilter(method="filter_call", label=gettext_lazy("Open call"))
+    call = IdFilter(method="filter_call", label=gettext_lazy("Open call"))
     status = django_filters.ChoiceFilter(choices=RoundStatus.choices)
     method = django_filters.ChoiceFilter(choices=AllocationMethod.choices)
 
@@ -93,8 +94,8 @@ class RoundFilter(DatedFilterSet):
 
 
 class CommitteeScoreFilter(DatedFilterSet):
-    call = django_filters.NumberFilter(field_name="criterion__call")
-    application = django_filters.NumberFilter(field_name="application")
+    call = IdFilter(field_name="criterion__call")
+    application = IdFilter(field_name="application")
 
     class Meta:
         model = CommitteeScore
@@ -294,7 +295,7 @@ class BuildingWeightsView(GenericAPIView):
             fit_weights_set(building=building, by=request.user, **serializer.validated_data)
         return Response(io.FitWeightsOutput(fit_weights_state(building)).data)
 
-    @extend_schema(request=None, responses=io.FitWeightsOutput)
+    @extend_schema(request=None, responses={200: io.FitWeightsOutput})
     def delete(self, request, slug):
         """Back to the city's weights: the building's own are removed."""
         building = self.get_object()

@@ -18,6 +18,7 @@ from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRen
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from broedplaats.api.errors import form_errors
 from broedplaats.filters import ThroughputFilterForm
 from broedplaats.models import Building, City, Figure, PublicFigure
 from broedplaats.selectors import throughput as figures
@@ -109,8 +110,7 @@ class _FigureView(APIView):
         form = ThroughputFilterForm(request.query_params, cities=cities, buildings=buildings,
                                     today=base.today)
         if not form.is_valid():
-            return Response({key: [str(message) for message in messages]
-                             for key, messages in form.errors.items()}, status=400)
+            raise form_errors(form)
         scope = form.scope(base)
         table = figures.figure_table(figure, scope, suppressed=suppressed)
         response = Response(figure_output(table, scope, suppressed=suppressed))

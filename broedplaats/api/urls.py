@@ -5,7 +5,7 @@ Included under the `api` namespace (names such as `api:building-detail`), so the
 names never clash with the pages'.
 """
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -21,6 +21,7 @@ from broedplaats.api.allocation import (
     ProgrammerOfferViewSet,
     ProgrammerTenancyViewSet,
 )
+from broedplaats.api.errors import NotFoundView
 from broedplaats.api.finder import FinderView
 from broedplaats.api.matching import (
     BuildingWeightsView,
@@ -90,4 +91,6 @@ urlpatterns = [
     path("me/applications/<int:pk>/round/", MyApplicationRoundView.as_view(),
          name="my-application-round"),
     path("", include(router.urls)),
+    # Last: whatever no endpoint answers is a JSON 404, not the site's HTML page.
+    re_path(r"", NotFoundView.as_view(), name="not-found"),
 ]

@@ -46,6 +46,7 @@ from broedplaats.selectors import (
 from broedplaats.services.places import (
     add_months,
     note_check,
+    space_taken,
     tenancy_create,
     tenancy_date_check,
 )
@@ -408,12 +409,11 @@ def offer_make(*, application: Application, space: Space, start: date, reply_by:
         ) % {"creative": application.creative, "date": long_date(on)}})
     _offer_dates_check(city=application.building.city, start=start, reply_by=reply_by, on=on)
     if Offer.objects.filter(space=space, status=OfferStatus.OPEN, reply_by__gte=on).exists():
-        raise ValidationError({"space": _("This space already has an open offer.")})
+        raise space_taken("space", _("This space already has an open offer."))
     for stale in _stale_offers(space, on).select_related("application").order_by("pk"):
         _expire(stale)  # past its deadline: expire it now, lazily
     if tenancies_overlapping(space=space, start=start, end=add_months(start, 1)).exists():
-        raise ValidationError({"start": _("The space is let on %(date)s.")
-                               % {"date": long_date(start)}})
+        raise space_taken("start", _("The space is let on %(date)s.") % {"date": long_date(start)})
     offer = Offer(application=application, space=space, start=start, offered_on=on,
                   reply_by=reply_by, made_by=by)
     offer.full_clean()

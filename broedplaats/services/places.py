@@ -63,6 +63,8 @@ __all__ = [
     "space_photo_add",
     "space_photo_remove",
     "overlap_message",
+    "SPACE_TAKEN",
+    "space_taken",
     "tenancy_check",
     "tenancy_save",
     "tenancy_create",
@@ -314,8 +316,19 @@ def space_photo_remove(*, photo: SpacePhoto) -> None:
 
 # --- tenancies -------------------------------------------------------------------------------
 
+# The code of a refusal because the space is let or promised in the period: the request was
+# right, the space's state is in the way (the API answers 409 Conflict, see api/errors.py).
+SPACE_TAKEN = "space_taken"
+
+
 def overlap_message() -> str:
     return _("This space already has a tenancy in this period.")
+
+
+def space_taken(field: str, message: str | None = None) -> ValidationError:
+    """The refusal, on `field`, when the space is let or promised in the period."""
+    return ValidationError({field: ValidationError(message or overlap_message(),
+                                                   code=SPACE_TAKEN)})
 
 
 def _term_check(tenancy: Tenancy, policy: Policy | None) -> None:
@@ -352,7 +365,7 @@ def tenancy_check(tenancy: Tenancy) -> None:
     if tenancies_overlapping(space=space, start=start, end=tenancy.end).exclude(
         pk=tenancy.pk
     ).exists():
-        raise ValidationError({"start": overlap_message()})
+        raise space_taken("start")
     allowed = policy.max_tenancies_per_creative if policy else 1
     # Count over the whole period, not only on its start (a changed tenancy too, without
     # itself): the most held at once is reached on the start or on another tenancy's start.
@@ -402,7 +415,7 @@ def _tenancy_save(tenancy: Tenancy) -> Tenancy:
             tenancy.save()
     except IntegrityError as error:
         if "tenancy_no_overlap" in str(error):
-            raise ValidationError({"start": overlap_message()}) from error
+            raise space_taken("start") from error
         raise
     _let_refresh_today(tenancy.space_id, moved_from)
     return tenancy
@@ -463,7 +476,7 @@ def tenancy_end(*, tenancy: Tenancy, on: date, reason: str, to_stage: Stage | No
     if tenancies_overlapping(space=tenancy.space, start=tenancy.start, end=on).exclude(
         pk=tenancy.pk
     ).exists():
-        raise ValidationError({"actual_end": overlap_message()})
+        raise space_taken("actual_end")
     if reason == EndReason.NEXT_STAGE and to_stage is None:
         raise ValidationError({"to_stage": _("Choose the stage the creative moves on to.")})
     tenancy.actual_end = on
@@ -523,7 +536,7 @@ def tenancy_renew(*, tenancy: Tenancy, planned_end: date | None = None,
     if tenancies_overlapping(space=tenancy.space, start=tenancy.start, end=planned_end).exclude(
         pk=tenancy.pk
     ).exists():
-        raise ValidationError({"planned_end": overlap_message()})
+        raise space_taken("planned_end")
     tenancy.planned_end = planned_end
     tenancy.renewals = renewals
     if reason:

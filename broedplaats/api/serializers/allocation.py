@@ -11,6 +11,7 @@ from rest_framework import serializers
 from rest_framework.fields import empty
 
 from broedplaats import limits
+from broedplaats.api.serializers.fields import StrictCharField
 from broedplaats.models import (
     AllocationMethod,
     ApplicantNote,
@@ -47,7 +48,7 @@ def status_field(choices, **kwargs) -> serializers.CharField:
 class EventOutput(serializers.ModelSerializer):
     from_status = status_field(ApplicationStatus)
     to_status = status_field(ApplicationStatus)
-    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ApplicationEvent
@@ -55,7 +56,8 @@ class EventOutput(serializers.ModelSerializer):
 
 
 class NoteOutput(serializers.ModelSerializer):
-    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                          allow_null=True)
 
     class Meta:
         model = ApplicantNote
@@ -72,7 +74,8 @@ class ApplicationOutput(serializers.ModelSerializer):
     """An application with its status history, as its creative sees it."""
 
     building = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    call_title = serializers.CharField(source="call.title", default=None, read_only=True)
+    call_title = serializers.CharField(source="call.title", default=None, read_only=True,
+                                       allow_null=True)
     stage = StageCodeField(allow_null=True)
     facilities = serializers.SlugRelatedField(slug_field="code", many=True, read_only=True)
     events = EventOutput(many=True, read_only=True)
@@ -227,7 +230,7 @@ class ApplicationCreateInput(ScopedInput):
                                          required=False, allow_null=True)
     facilities = serializers.SlugRelatedField(slug_field="code", queryset=Facility.objects.all(),
                                               many=True, required=False)
-    motivation = serializers.CharField(required=False, allow_blank=True,
+    motivation = StrictCharField(required=False, allow_blank=True,
                                        max_length=limits.MOTIVATION)
     portfolio_images = serializers.PrimaryKeyRelatedField(
         many=True, required=False, queryset=PortfolioImage.objects.none(),
@@ -241,8 +244,8 @@ class ApplicationCreateInput(ScopedInput):
 
 class CallCreateInput(ScopedInput):
     building = serializers.SlugRelatedField(slug_field="slug", queryset=Building.objects.none())
-    title = serializers.CharField(max_length=Call._meta.get_field("title").max_length)
-    text = serializers.CharField(required=False, allow_blank=True, max_length=limits.CALL_TEXT)
+    title = StrictCharField(max_length=Call._meta.get_field("title").max_length)
+    text = StrictCharField(required=False, allow_blank=True, max_length=limits.CALL_TEXT)
     spaces = serializers.PrimaryKeyRelatedField(many=True, required=False,
                                                 queryset=Building.objects.none())
     chains = serializers.SlugRelatedField(slug_field="slug", queryset=Chain.objects.all(),
@@ -282,7 +285,7 @@ PROGRAMMER_TRANSITIONS = [
 
 class TransitionInput(serializers.Serializer):
     to = serializers.ChoiceField(choices=PROGRAMMER_TRANSITIONS)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=limits.STATUS_NOTE)
+    note = StrictCharField(required=False, allow_blank=True, max_length=limits.STATUS_NOTE)
 
 
 class ExplicitBooleanField(serializers.BooleanField):
@@ -296,7 +299,7 @@ class ExplicitBooleanField(serializers.BooleanField):
 class ScreeningInput(serializers.Serializer):
     professional_practice = ExplicitBooleanField()
     income_within_limit = ExplicitBooleanField()
-    reasons = serializers.CharField(required=False, allow_blank=True,
+    reasons = StrictCharField(required=False, allow_blank=True,
                                     max_length=limits.SCREENING_REASONS)
 
 
@@ -311,7 +314,7 @@ class OfferInput(ScopedInput):
 
 
 class NoteInput(serializers.Serializer):
-    text = serializers.CharField(max_length=limits.PRIVATE_NOTE)
+    text = StrictCharField(max_length=limits.PRIVATE_NOTE)
 
 
 class TenancyEndInput(serializers.Serializer):
@@ -319,14 +322,14 @@ class TenancyEndInput(serializers.Serializer):
     reason = serializers.ChoiceField(choices=EndReason.choices)
     to_stage = StageCodeField(read_only=False, queryset=Stage.objects.all(), required=False,
                               allow_null=True)
-    note = serializers.CharField(required=False, allow_blank=True, default="",
+    note = StrictCharField(required=False, allow_blank=True, default="",
                                  max_length=chain_limits.STAGE_MOVE_NOTE)
 
 
 class TenancyRenewInput(serializers.Serializer):
     # Required: a renewal is never written on a default the caller did not choose.
     planned_end = serializers.DateField(help_text=_("The new planned end, after the current one."))
-    exception_reason = serializers.CharField(
+    exception_reason = StrictCharField(
         required=False, allow_blank=True, default="", max_length=limits.EXCEPTION_REASON,
         help_text="Needed beyond the policy's renewals or standard terms; stored with the "
                   "tenancy's term exception.")
@@ -335,8 +338,9 @@ class TenancyRenewInput(serializers.Serializer):
 class StageMoveOutput(serializers.ModelSerializer):
     from_stage = StageCodeField(allow_null=True)
     to_stage = StageCodeField(allow_null=True)
-    building = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    building = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                               allow_null=True)
 
     class Meta:
         model = StageMove
@@ -349,7 +353,7 @@ class StageMoveInput(serializers.Serializer):
     to_stage = StageCodeField(read_only=False, queryset=Stage.objects.all(), required=False,
                               allow_null=True, default=None)
     to_market = serializers.BooleanField(required=False, default=False)
-    note = serializers.CharField(required=False, allow_blank=True, default="",
+    note = StrictCharField(required=False, allow_blank=True, default="",
                                  max_length=chain_limits.STAGE_MOVE_NOTE)
 
 
@@ -358,5 +362,5 @@ class SocialReturnInput(serializers.Serializer):
     on = serializers.DateField()
     hours = serializers.DecimalField(max_digits=6, decimal_places=2,
                                      **limits.SOCIAL_RETURN_HOURS.bounds)
-    description = serializers.CharField(required=False, allow_blank=True,
+    description = StrictCharField(required=False, allow_blank=True,
                                         max_length=limits.SOCIAL_RETURN_DESCRIPTION)

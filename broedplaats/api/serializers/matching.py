@@ -13,6 +13,7 @@ from rest_framework import serializers
 
 from broedplaats import limits
 from broedplaats.api.serializers.allocation import status_field
+from broedplaats.api.serializers.fields import StrictCharField
 from broedplaats.models import (
     FIT_COMPONENTS,
     AllocationMethod,
@@ -86,7 +87,8 @@ class RoundChangeOutput(serializers.ModelSerializer):
     creative = serializers.CharField(source="entry.creative.name", read_only=True)
     from_space = SpaceRefOutput(read_only=True, allow_null=True)
     to_space = SpaceRefOutput(read_only=True, allow_null=True)
-    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    by = serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                      allow_null=True)
 
     class Meta:
         model = RoundChange
@@ -108,8 +110,10 @@ class RoundOutput(serializers.ModelSerializer):
     status = status_field(RoundStatus)
     city = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     calls = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
-    run_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    run_by = serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                          allow_null=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True,
+                                              allow_null=True)
     applicants = serializers.IntegerField(read_only=True,
                                           help_text=_("Entries, the left out included."))
     proposals = serializers.IntegerField(read_only=True,
@@ -199,7 +203,7 @@ class CriteriaOutput(serializers.Serializer):
 
 class CriteriaInput(serializers.Serializer):
     criteria = serializers.ListField(
-        child=serializers.CharField(
+        child=StrictCharField(
             allow_blank=True, trim_whitespace=False,
             max_length=CommitteeCriterion._meta.get_field("name").max_length),
         help_text=_("The criteria's names in order; those already scored must stay."))
@@ -374,7 +378,7 @@ class PathwayStepInput(serializers.Serializer):
 class PathwayInput(serializers.Serializer):
     city = serializers.SlugRelatedField(slug_field="slug", queryset=City.objects.all())
     chain = serializers.SlugRelatedField(slug_field="slug", queryset=Chain.objects.all())
-    name = serializers.CharField(max_length=Pathway._meta.get_field("name").max_length)
+    name = StrictCharField(max_length=Pathway._meta.get_field("name").max_length)
     # Required, as on the page: a pathway's priority is never a default the caller did not
     # choose.
     priority = serializers.ChoiceField(choices=PathwayPriority.choices)
