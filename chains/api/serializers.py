@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from chains import limits
+from chains.api.fields import UploadField
 from chains.models import (
     Chain,
     ChainStage,
@@ -90,7 +91,7 @@ class PortfolioImageOutput(serializers.ModelSerializer):
 
 
 class PortfolioImageInput(serializers.Serializer):
-    image = serializers.FileField(help_text=_("JPEG, PNG or WebP, at most 15 MB."))
+    image = UploadField(help_text=_("JPEG, PNG or WebP, at most 15 MB."))
     caption = serializers.CharField(
         required=False, allow_blank=True, default="",
         max_length=PortfolioImage._meta.get_field("caption").max_length)

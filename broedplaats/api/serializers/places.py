@@ -12,6 +12,7 @@ from rest_framework import serializers
 from broedplaats import limits
 from broedplaats.models import Building, City, Facility, Space, SpaceKind, SpacePhoto
 from broedplaats.selectors import buildings_for_programmer
+from chains.api.fields import UploadField
 from chains.api.serializers import StageCodeField
 from chains.models import Stage
 
@@ -136,7 +137,7 @@ class SpaceUpdateInput(SpaceInput):
 
 
 class SpacePhotoInput(serializers.Serializer):
-    image = serializers.FileField(help_text=_("JPEG, PNG or WebP, at most 15 MB."))
+    image = UploadField(help_text=_("JPEG, PNG or WebP, at most 15 MB."))
     caption = serializers.CharField(required=False, allow_blank=True, default="",
                                     max_length=SpacePhoto._meta.get_field("caption").max_length)
 
