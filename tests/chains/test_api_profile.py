@@ -2,29 +2,19 @@
 services, refusals naming the field, and no one else's profile or images."""
 
 import pytest
-from django.urls import reverse
-from rest_framework.test import APIClient
 
 from broedplaats.api.serializers.allocation import ApplicationCreateInput
 from broedplaats.roles import CITY_BUREAU, CREATIVE, PROGRAMMER
 from chains import images
 from chains.models import Creative, PortfolioImage
 from chains.services import portfolio_image_add
+from tests.api import client_for, url
 from tests.factories import CreativeFactory, DisciplineFactory, UserFactory
 from tests.images import NOT_AN_IMAGE, image_bytes, stored_files, upload
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media")]
 
 
-def client_for(user=None) -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-def url(name, *args):
-    return reverse(f"api:{name}", args=args)
 
 
 @pytest.fixture

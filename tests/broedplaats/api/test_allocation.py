@@ -6,8 +6,6 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
-from rest_framework.test import APIClient
 
 from broedplaats.models import (
     Application,
@@ -30,6 +28,7 @@ from broedplaats.services import (
 )
 from broedplaats.services.places import add_months
 from chains.formatting import long_date
+from tests.api import client_for, url
 from tests.factories import (
     BuildingFactory,
     CreativeFactory,
@@ -44,12 +43,6 @@ from tests.worlds import place_world
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
-
-def client_for(user=None) -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def creative_user(**kwargs):
@@ -77,9 +70,6 @@ def screened(application, today, *, on=None):
     application.refresh_from_db()
     return application
 
-
-def url(name, *args):
-    return reverse(f"api:{name}", args=args)
 
 
 # --- the happy path ----------------------------------------------------------------------------

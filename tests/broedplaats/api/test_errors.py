@@ -7,7 +7,6 @@ from unittest import mock
 
 import pytest
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.urls import reverse
 from rest_framework.test import APIClient
 
 from broedplaats.api.errors import api_exception_handler
@@ -19,21 +18,13 @@ from broedplaats.services import (
     application_submit,
     screening_record,
 )
+from tests.api import client_for, url
 from tests.factories import CreativeFactory, StageMoveFactory, TenancyFactory, UserFactory
 from tests.worlds import place_world
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
-def client_for(user=None, **kwargs) -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en", **kwargs)
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-def url(name, *args):
-    return reverse(f"api:{name}", args=args)
 
 
 @pytest.fixture

@@ -5,12 +5,11 @@ writes that never happen on a default the caller did not choose."""
 from datetime import timedelta
 
 import pytest
-from django.urls import reverse
-from rest_framework.test import APIClient
 
 from broedplaats.models import Screening
 from broedplaats.roles import CITY_BUREAU, CREATIVE, PROGRAMMER
 from broedplaats.services import application_create, application_submit, call_create, call_publish
+from tests.api import client_for, url
 from tests.factories import (
     BuildingFactory,
     CityFactory,
@@ -24,15 +23,6 @@ from tests.worlds import place_world
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
-def client_for(user=None) -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-def url(name, *args):
-    return reverse(f"api:{name}", args=args)
 
 
 def creative_user():

@@ -13,7 +13,6 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from broedplaats.models import (
     AllocationRound,
@@ -40,6 +39,7 @@ from broedplaats.services import (
     round_run,
     tenancy_create,
 )
+from tests.api import client_for, url
 from tests.factories import (
     BuildingFactory,
     CreativeFactory,
@@ -54,15 +54,6 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 NAMES = ["Anouk Visser", "Bram de Wit", "Chaya Obi", "Daan Smit", "Esra Kaya"]
 
 
-def client_for(user=None) -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-def url(name, *args):
-    return reverse(f"api:{name}", args=args)
 
 
 def a_programmer(**building):

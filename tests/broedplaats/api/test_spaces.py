@@ -4,12 +4,11 @@ may touch them, and the photos on the public building and space endpoints."""
 from datetime import timedelta
 
 import pytest
-from django.urls import reverse
-from rest_framework.test import APIClient
 
 from broedplaats.models import Space, SpacePhoto
 from broedplaats.roles import CITY_BUREAU, CREATIVE, PROGRAMMER
 from broedplaats.services import space_photo_add
+from tests.api import client_for, url
 from tests.factories import (
     BuildingFactory,
     PolicyFactory,
@@ -24,15 +23,6 @@ from tests.images import NOT_AN_IMAGE, image_bytes, stored_files, upload
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "media")]
 
 
-def client_for(user=None) -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-def url(name, *args):
-    return reverse(f"api:{name}", args=args)
 
 
 @pytest.fixture

@@ -5,11 +5,10 @@ programmer, or a city bureau (which sees aggregates only)."""
 from datetime import date, timedelta
 
 import pytest
-from django.urls import reverse
-from rest_framework.test import APIClient
 
 from broedplaats.roles import CITY_BUREAU, CREATIVE, PROGRAMMER
 from broedplaats.services import application_create, application_submit
+from tests.api import client_for, url
 from tests.factories import (
     BuildingFactory,
     CreativeFactory,
@@ -23,15 +22,6 @@ from tests.worlds import place_world
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
-def client_for(user=None) -> APIClient:
-    client = APIClient(HTTP_ACCEPT_LANGUAGE="en")
-    if user is not None:
-        client.force_login(user)
-    return client
-
-
-def url(name, *args):
-    return reverse(f"api:{name}", args=args)
 
 
 @pytest.fixture

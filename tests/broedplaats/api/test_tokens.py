@@ -8,7 +8,6 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -16,6 +15,7 @@ from broedplaats import limits
 from broedplaats.models import ApiToken
 from broedplaats.roles import CITY_BUREAU, CREATIVE, PROGRAMMER
 from broedplaats.services import api_token_create, api_token_revoke
+from tests.api import url
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -29,9 +29,6 @@ def client_with(key: str | None = None) -> APIClient:
         client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
-
-def url(name, *args):
-    return reverse(f"api:{name}", args=args)
 
 
 def log_in(client, today, **changes):
