@@ -246,9 +246,7 @@ def _housed_now(*, chain: Chain, stage: Stage, on: date) -> list[int]:
     params: list = []
 
     def sub(queryset: QuerySet) -> str:
-        query_sql, query_params = queryset.query.sql_with_params()
-        params.extend(query_params)
-        return query_sql
+        return _sql_of(queryset, params)
 
     today = connection.ops.adapt_datefield_value(on)
     focus = Building.objects.filter(archived=False, chain_focus=chain).order_by().values("id")
@@ -269,6 +267,14 @@ ORDER BY t.building_id"""
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         return [row[0] for row in cursor.fetchall()]
+
+
+def _sql_of(queryset: QuerySet, params: list) -> str:
+    """A queryset's SQL for a statement written by hand; its parameters appended to `params`
+    in reading order."""
+    query_sql, query_params = queryset.query.sql_with_params()
+    params.extend(query_params)
+    return query_sql
 
 
 def _ids_of(model, ids: list[int]) -> QuerySet:
@@ -295,9 +301,7 @@ class _Ranking:
         return f"CAST({self.param(value)} AS double precision)"
 
     def sub(self, queryset: QuerySet) -> str:
-        query_sql, params = queryset.query.sql_with_params()
-        self.params.extend(params)
-        return query_sql
+        return _sql_of(queryset, self.params)
 
     def bounded(self, value: str, points: str, *, low=None, high=None) -> str:
         """An area's or a rent's points against the wished bounds, as `score_matrix` computes
