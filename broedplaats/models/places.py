@@ -264,6 +264,10 @@ class Facility(models.Model):
         return str(self.get_code_display())
 
 
+# The columns only services.space_let_refresh writes.
+LET_PERIOD = ("let_from", "let_until", "let_known_on")
+
+
 class Space(models.Model):
     """A lettable unit in a building: a studio, workshop, desk, showroom..."""
 
@@ -288,11 +292,15 @@ class Space(models.Model):
                                    **limits.at_most(limits.SPACE_DESCRIPTION))
     archived = models.BooleanField(_("archived"), default=False)
     # The [let_from, let_until) period of one real tenancy of the space: the one running on the
-    # day it was computed, else the next one to start, else none. Kept by the tenancy services
-    # (space_let_refresh) and rolled over nightly, so "free now" checks only the spaces whose
-    # stored period does not cover the day (selectors.free_on); stale is slower, never wrong.
+    # day it was computed (let_known_on), else the next one to start, else none. Kept by the
+    # tenancy services (space_let_refresh) and rolled over nightly. The database empties
+    # let_known_on whenever a tenancy of the space is written by any path (the trigger of
+    # migration 0017), so a period with its day is the whole truth from that day on: "free
+    # now" checks only the spaces it does not answer for (selectors.free_on).
     let_from = models.DateField(_("let from"), null=True, blank=True, editable=False)
     let_until = models.DateField(_("let until"), null=True, blank=True, editable=False)
+    let_known_on = models.DateField(_("let period known on"), null=True, blank=True,
+                                    editable=False)
 
     class Meta:
         ordering = ["building", "code"]
@@ -303,6 +311,8 @@ class Space(models.Model):
             # let_until <= day (the other), few rows each once the periods are current.
             models.Index(fields=["let_from"], name="space_let_from"),
             models.Index(fields=["let_until"], name="space_let_until"),
+            # "Not known on a day": let_known_on IS NULL OR let_known_on > day (a handful).
+            models.Index(fields=["let_known_on"], name="space_let_known_on"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["building", "code"], name="space_code_unique",
@@ -322,13 +332,13 @@ class Space(models.Model):
         return f"{self.building} {self.code}"
 
     def save(self, **kwargs):
-        # The let period is written only by space_let_refresh (an UPDATE under the space's
+        # The let period and its day are written only by space_let_refresh (an UPDATE under the space's
         # lock): a space read earlier and saved by a form or a service must not write back a
         # period that has changed since, which could outlive its tenancy.
         if kwargs.get("update_fields") is None and not self._state.adding and self.pk:
             kwargs["update_fields"] = [field.attname for field in self._meta.concrete_fields
                                        if not field.primary_key
-                                       and field.attname not in ("let_from", "let_until")]
+                                       and field.attname not in LET_PERIOD]
         super().save(**kwargs)
 
     @property

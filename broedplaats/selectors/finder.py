@@ -52,7 +52,7 @@ from broedplaats.matching import Spaces, Weights, bitmask, components, score_mat
 from broedplaats.matching.scoring import COMPONENTS
 from broedplaats.models import Building, Call, City, Facility, FitWeights, Space
 from broedplaats.selectors.matching import Indexes, Wishes, applicant_arrays, weights_for
-from broedplaats.selectors.places import let_uncovered_on, tenancies_running
+from broedplaats.selectors.places import known_free_on, let_unknown_on, tenancies_running
 from chains.formatting import money
 from chains.models import Chain, Creative, Discipline, Stage, StageMove
 
@@ -364,14 +364,13 @@ class _Ranking:
         points = ", ".join(
             f"{sql.f32(f'CAST({part} AS double precision) * 100 / total')} AS {part}"
             for part in COMPONENTS)
-        # The candidates: the free spaces (those whose stored let period does not cover the
-        # day, checked against the running tenancies) and the let ones in an open call (a few).
-        # Each uncovered space is probed for a running tenancy (`_Probed`: 1,696 index
-        # look-ups at scale 100, where an anti-join hashed all 28,304 running tenancies).
-        # Not free_on's scalar probe: PostgreSQL guesses a handful pass it and
-        # then joins the steps below by loops (4x slower); for a NOT EXISTS it does not pull
-        # up it guesses half, near enough for hash joins (docs/benchmarks.md, "The finder's
-        # indexes").
+        # The candidates: the free spaces and the let ones in an open call (a few). The free
+        # ones are those the stored let period calls free (no look at a tenancy) and, of those
+        # it does not answer for (none after the nightly roll-over), the ones no tenancy holds:
+        # each probed for a running tenancy (`_Probed`), where an anti-join would hash all
+        # 28,304 running tenancies. Not free_on's OR with a scalar probe: PostgreSQL guesses
+        # a handful pass it and then joins the steps below by loops (4x slower); apart, it
+        # estimates each part (docs/benchmarks.md, "The finder's indexes").
         in_scope = Space.objects.filter(archived=False, building__in=buildings).order_by()
         let = tenancies_running(on).filter(space=OuterRef("pk"))
         offered = Call.spaces.through.objects.filter(
@@ -385,7 +384,10 @@ WITH focus (building_id, name, city_name) AS MATERIALIZED (
 housed (building_id) AS (
     {self.sub(_ids_of(Building, housed_buildings(chain=wish.chain, stage=wish.stage, on=on)))}),
 candidates (id, building_id, area_m2, monthly_rent, is_let) AS MATERIALIZED (
-    {self.sub(in_scope.filter(let_uncovered_on(on), ~_Probed(let)).annotate(is_let=Value(False))
+    {self.sub(in_scope.filter(known_free_on(on)).annotate(is_let=Value(False))
+              .values(*columns))}
+    UNION ALL
+    {self.sub(in_scope.filter(let_unknown_on(on), ~_Probed(let)).annotate(is_let=Value(False))
               .values(*columns))}
     UNION ALL
     {self.sub(in_scope.filter(Exists(offered), Exists(let)).annotate(is_let=Value(True))

@@ -12,7 +12,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.db import IntegrityError, transaction
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import DateField, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,7 +34,7 @@ from broedplaats.models import (
     rent_per_m2_year,
 )
 from broedplaats.selectors import (
-    let_uncovered_on,
+    let_unknown_on,
     policy_in_force,
     rent_cap_for,
     tenancies_overlapping,
@@ -241,13 +241,15 @@ def space_unarchive(*, space: Space) -> Space:
 
 
 def space_let_refresh(*, spaces=None, on: date) -> int:
-    """Store each space's let period (`let_from`, `let_until`): its tenancy running on `on`,
-    else its next one to start, else none. One UPDATE for any number of spaces; `spaces` is a
-    queryset, ids or Space rows, None for all. Returns how many spaces it wrote.
+    """Store each space's let period (`let_from`, `let_until`) as known on `on`
+    (`let_known_on`): its tenancy running on `on`, else its next one to start, else none. One
+    UPDATE for any number of spaces; `spaces` is a queryset, ids or Space rows, None for all.
+    Returns how many spaces it wrote.
 
-    Reads stay exact whatever the period (selectors.free_on checks every space it does not
-    cover), but a period must never outlive its tenancy: callers hold the spaces' row locks,
-    as the tenancy services do, so that no tenancy of them changes while it is read here.
+    "Free now" believes a known period without a look (selectors.free_on), so it must be read
+    whole: callers hold the spaces' row locks, as the tenancy services do, so that no tenancy
+    of them changes while it is read here, and call it after their own tenancy writes (each of
+    which empties `let_known_on`, migration 0017's trigger).
     """
     # A cancelled tenancy ends on its start and holds no day: it is nobody's period.
     ahead = (Tenancy.objects.filter(space=OuterRef("pk"))
@@ -260,7 +262,8 @@ def space_let_refresh(*, spaces=None, on: date) -> int:
     else:
         targets = Space.objects.filter(pk__in=[getattr(space, "pk", space) for space in spaces])
     return targets.update(let_from=Subquery(ahead.values("start")[:1]),
-                          let_until=Subquery(ahead.values("until")[:1]))
+                          let_until=Subquery(ahead.values("until")[:1]),
+                          let_known_on=Value(on, output_field=DateField()))
 
 
 ROLL_OVER_BATCH = 900  # ids a statement: within SQLite's oldest limit of bound parameters
@@ -268,10 +271,11 @@ ROLL_OVER_BATCH = 900  # ids a statement: within SQLite's oldest limit of bound 
 
 @transaction.atomic
 def space_let_roll_over(*, on: date) -> int:
-    """The nightly step: refresh the spaces whose stored let period does not cover `on` (none,
-    ended, not begun), so that the spaces "free now" checks stay the free ones. Returns how
-    many it refreshed. Their rows are locked first, so no tenancy of them changes meanwhile."""
-    ids = lock_rows(Space.objects.filter(let_uncovered_on(on)))
+    """The nightly step: refresh the spaces whose stored let period does not answer for `on`
+    (not known, known for a later day, or ended), so that "free now" reads no tenancy. Returns
+    how many it refreshed. Their rows are locked first, so no tenancy of them changes
+    meanwhile."""
+    ids = lock_rows(Space.objects.filter(let_unknown_on(on)))
     for first in range(0, len(ids), ROLL_OVER_BATCH):
         space_let_refresh(spaces=ids[first:first + ROLL_OVER_BATCH], on=on)
     return len(ids)

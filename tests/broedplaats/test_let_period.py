@@ -321,16 +321,20 @@ def test_refreshing_a_queryset_of_spaces_is_one_statement_and_touches_no_other(
     assert after == before
 
 
-def test_nightly_roll_over_refreshes_only_the_uncovered_spaces(stale_world, today):
+def test_nightly_roll_over_refreshes_only_the_spaces_not_known(stale_world, today):
     covered = SpaceFactory(building=stale_world["bare"].building)
-    Space.objects.filter(pk=covered.pk).update(let_from=date(2025, 1, 1),
-                                               let_until=date(2026, 1, 1))  # left as it is
+    Space.objects.filter(pk=covered.pk).update(  # known and covering today: left as it is
+        let_from=date(2025, 1, 1), let_until=date(2026, 1, 1), let_known_on=date(2025, 1, 1))
     output = StringIO()
     call_command("refresh_let_periods", stdout=output)
+    # bare, unstored and cancelled (never known), rolled (ended); not early (known, covering)
     assert output.getvalue().strip() == "Refreshed the let period of 4 space(s)."
     assert stored()[covered.pk] == (date(2025, 1, 1), date(2026, 1, 1))
     assert period(stale_world["rolled"]) == (date(2025, 3, 1), date(2025, 9, 1))
-    assert space_let_roll_over(on=today) == 1  # the bare space: nothing to store
+    assert set(Space.objects.values_list("let_known_on", flat=True)) == {
+        today, date(2025, 1, 1)}
+    assert space_let_roll_over(on=today) == 0  # every period now answers for today
+    assert space_let_roll_over(on=date(2025, 9, 1)) == 4  # all but covered end then
 
 
 def test_nightly_roll_over_of_many_spaces_is_exact(building, today):

@@ -1,10 +1,10 @@
-"""Roll the spaces' stored let periods over to today, so that "free now" checks only the free
-spaces (docs/benchmarks.md, "A stored let period"). Meant for cron, daily just after midnight:
+"""Roll the spaces' stored let periods over to today, so that "free now" reads no tenancy
+(docs/benchmarks.md, "A stored let period"). Meant for cron, daily just after midnight:
 
     1 0 * * *  cd /srv/broedplaats && .venv/bin/python manage.py refresh_let_periods
 
-Missing a night costs time, never a wrong answer: a space whose period has ended is checked
-against its tenancies like a free one.
+Missing a night costs time, never a wrong answer: a space whose period has ended, or was
+forgotten by a tenancy write past the services, is checked against its tenancies.
 """
 
 from django.core.management.base import BaseCommand
@@ -14,7 +14,7 @@ from broedplaats.services import space_let_roll_over
 
 
 class Command(BaseCommand):
-    help = "Refresh the stored let period of the spaces whose period does not cover today."
+    help = "Refresh the stored let period of the spaces whose period does not answer for today."
 
     def handle(self, *args, **options):
         count = space_let_roll_over(on=timezone.localdate())
