@@ -175,7 +175,7 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
-                    if DEBUG else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+                    if DEBUG else "broedplaats.storage.ProductionStaticFilesStorage"},
 }
 # Read when the middleware starts: in development (and tests) the files are found where they
 # are, so STATIC_ROOT need not exist.

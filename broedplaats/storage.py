@@ -9,6 +9,7 @@ attachment`), which no browser renders or runs. docs/deploy.md, "Media".
 """
 
 from storages.backends.s3 import S3Storage
+from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 from chains.images import EXTENSIONS
 
@@ -44,4 +45,15 @@ class SafeS3Storage(S3Storage):
         return {**super().get_object_parameters(name), **object_parameters(name)}
 
 
-__all__ = ["SAFE_CONTENT_TYPES", "SafeS3Storage", "object_parameters"]
+class ProductionStaticFilesStorage(CompressedManifestStaticFilesStorage):
+    """WhiteNoise's storage (hashed names, gzip and brotli copies) that rewrites the references
+    in CSS but not the source-map comment in JavaScript: the vendored chart.js names a map
+    that is not shipped, and the file is kept byte for byte as published (its sha256 is in
+    static/vendor/README.md), so collectstatic would otherwise refuse it."""
+
+    patterns = tuple((glob, rewrites) for glob, rewrites in
+                     CompressedManifestStaticFilesStorage.patterns if glob != "*.js")
+
+
+__all__ = ["SAFE_CONTENT_TYPES", "ProductionStaticFilesStorage", "SafeS3Storage",
+           "object_parameters"]

@@ -94,7 +94,7 @@ def test_production_serves_hashed_compressed_static_files_and_s3_media_of_safe_t
     assert production["middleware"] == ["django.middleware.security.SecurityMiddleware",
                                         "whitenoise.middleware.WhiteNoiseMiddleware"]
     assert production["storages"]["staticfiles"]["BACKEND"] == (
-        "whitenoise.storage.CompressedManifestStaticFilesStorage")
+        "broedplaats.storage.ProductionStaticFilesStorage")
     media = production["storages"]["default"]
     assert media["BACKEND"] == "broedplaats.storage.SafeS3Storage"
     assert {key: media["OPTIONS"][key] for key in (
