@@ -16,7 +16,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from broedplaats.models import Application, Offer, OfferStatus
+from broedplaats.models import Application, Offer, OfferStatus, ScheduledRun
 from broedplaats.selectors import tenancies_running
 from chains.models import Creative
 
@@ -75,7 +75,8 @@ def notify_offer_withdrawn(offer: Offer) -> None:
 
 def send_reminders(*, on: date) -> dict[str, int]:
     """Daily: offers whose reply deadline is in OFFER_REMINDER_DAYS days, tenancies that end in
-    TENANCY_ENDING_DAYS days. Run once a day, each mail goes out once."""
+    TENANCY_ENDING_DAYS days. Each mail goes out once: a second run for the same day finds the
+    day recorded (`ScheduledRun`, in the same transaction as the mails) and sends nothing."""
     offers = Offer.objects.filter(
         status=OfferStatus.OPEN, reply_by=on + timedelta(days=OFFER_REMINDER_DAYS)
     ).select_related("application__creative__user", "space__building")
@@ -86,6 +87,10 @@ def send_reminders(*, on: date) -> dict[str, int]:
         .select_related("creative__user", "space__building")
     )
     with transaction.atomic():
+        # The unique (job, day) row is the claim: written with the mails, or not at all.
+        _run, first = ScheduledRun.objects.get_or_create(job="send_reminders", on=on)
+        if not first:
+            return {"offers": 0, "tenancies": 0}
         for offer in offers:
             _send(offer.application.creative, "offer_expiring", {"offer": offer})
         for tenancy in tenancies:

@@ -46,6 +46,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from STATIC_ROOT (hashed names, gzip and brotli), before anything else
+    # works on a request it answers by itself (docs/deploy.md, "Static files").
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before anything reads the request (the session looks up its cookie in the database).
     "broedplaats.middleware.RefuseNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -107,10 +110,30 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 # Persistent connections save the connect per request (2-4 ms to a local PostgreSQL, more
-# over TLS; bench/pages.py): CONN_MAX_AGE seconds from the environment, 0 (a connection per
-# request) unless set. Health checks drop a connection the server has closed meanwhile.
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# over TLS; bench/pages.py): CONN_MAX_AGE seconds from the environment; in production 60 by
+# default, in development 0 (a connection per request, so runserver's threads hold none).
+# Health checks drop a connection the server has closed meanwhile (docs/deploy.md).
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0 if DEBUG else 60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# --- read replica (issue 11) --------------------------------------------------------------------
+# With DATABASE_REPLICA_URL set, the throughput dashboards read from a streaming replica (alias
+# "replica"); every write, every read in a transaction and every other read stays on default.
+# broedplaats/db_router.py decides; docs/deploy.md, "Scaling out". Without it there is no
+# "replica" alias and everything reads default.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    _replica = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"] = {
+        **_replica,
+        "OPTIONS": {**DATABASES["default"].get("OPTIONS", {}), **_replica.get("OPTIONS", {})},
+        "ATOMIC_REQUESTS": False,
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        # Under tests the replica is the test database itself, read over its own connection.
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["broedplaats.db_router.ReplicaRouter"]
+# --- end read replica ---------------------------------------------------------------------------
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -143,6 +166,42 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+
+# --- static files and media storage (issue 11; docs/deploy.md) ---------------------------------
+# Static files: Django's plain storage in development and under tests (no collectstatic
+# needed); in production WhiteNoise's, which serves hashed, compressed copies from STATIC_ROOT.
+# Media: on disk in MEDIA_ROOT, or in an S3-compatible bucket when MEDIA_S3_BUCKET is set, each
+# object stored with a Content-Type from the image whitelist (broedplaats/storage.py).
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+                    if DEBUG else "broedplaats.storage.ProductionStaticFilesStorage"},
+}
+# Read when the middleware starts: in development (and tests) the files are found where they
+# are, so STATIC_ROOT need not exist.
+WHITENOISE_AUTOREFRESH = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG
+if env.str("MEDIA_S3_BUCKET", default=""):
+    STORAGES["default"] = {
+        "BACKEND": "broedplaats.storage.SafeS3Storage",
+        "OPTIONS": {
+            "bucket_name": env.str("MEDIA_S3_BUCKET"),
+            "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("MEDIA_S3_REGION", default="") or None,
+            "access_key": env.str("MEDIA_S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("MEDIA_S3_SECRET_ACCESS_KEY", default="") or None,
+            "custom_domain": env.str("MEDIA_S3_CUSTOM_DOMAIN", default="") or None,
+            "location": env.str("MEDIA_S3_PREFIX", default=""),
+            # Private objects behind signed, expiring URLs unless a custom domain (a CDN in
+            # front of a public bucket) serves them.
+            "querystring_auth": env.bool("MEDIA_S3_SIGNED_URLS",
+                                         default=not env.str("MEDIA_S3_CUSTOM_DOMAIN", default="")),
+            "default_acl": None,
+            # The names are random already; never replace an object that happens to exist.
+            "file_overwrite": False,
+        },
+    }
+# --- end static files and media storage ---------------------------------------------------------
 
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 if env.str("EMAIL_URL", default=""):
@@ -266,9 +325,3 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
-    STORAGES = {
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-        "staticfiles": {
-            "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
-        },
-    }

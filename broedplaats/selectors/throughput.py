@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from django.core.exceptions import EmptyResultSet
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import (
     Count,
     Exists,
@@ -45,6 +45,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from broedplaats.db import DaysBetween, Percentile, grouped_with_subtotals
+from broedplaats.db_router import dashboard_reads
 from broedplaats.models import (
     ACTIVE_APPLICATION_STATUSES,
     Application,
@@ -751,7 +752,8 @@ def completeness(scope: Scope) -> Table:
         blanks = ", ".join("NULL" for _column in columns)
         focus_sql, focus_params = focus.values(focus_building=F("building")) \
             .annotate(n=Count("pk")).order_by().query.sql_with_params()
-        with connection.cursor() as cursor:
+        # Raw SQL passes no router: the connection the querysets inside it were routed to.
+        with connections[focus.db].cursor() as cursor:
             cursor.execute(
                 f"WITH p AS ({pairs_sql}), f AS ({focus_sql}) "
                 f"SELECT 0, p.{q('chain_ref')}, {sums}, "
@@ -864,7 +866,7 @@ def pathway_moves(scope: Scope, *, pathway_ids: list[int] | None = None) -> list
     days = (f"julianday({start}) - julianday({end})" if connection.vendor == "sqlite"
             else f"{start} - {end}")
     own = f"l.{q('left_building')} = p.{q('building')}"
-    with connection.cursor() as cursor:
+    with connections[pairs.db].cursor() as cursor:
         cursor.execute(
             f"WITH p AS ({pairs_sql}), l AS ({leaving_sql}) "
             f"SELECT p.*, (SELECT COUNT(*) FROM l WHERE {own}) AS {q('left')}, "
@@ -1057,12 +1059,14 @@ FIGURES = {
 def figure_tables(scope: Scope, codes=None, *, suppressed: bool = True) -> dict[str, Table]:
     """The figures (`codes`, by default all) for a scope: those of a view computed ahead for
     today in the reader's language as they were computed (`Table.computed_at`), the others
-    now; with small counts of people suppressed unless told otherwise."""
-    ahead = tables_ahead(scope)
-    tables = {}
-    for code in codes or Figure.values:
-        table = ahead.get(code) or FIGURES[Figure(code)](scope)
-        tables[code] = suppress(table) if suppressed else table
+    now; with small counts of people suppressed unless told otherwise. Read from the read
+    replica when there is one (broedplaats/db_router.py)."""
+    with dashboard_reads():
+        ahead = tables_ahead(scope)
+        tables = {}
+        for code in codes or Figure.values:
+            table = ahead.get(code) or FIGURES[Figure(code)](scope)
+            tables[code] = suppress(table) if suppressed else table
     return tables
 
 

@@ -7,15 +7,15 @@ Missing a night costs time, never a wrong answer: a space whose period has ended
 forgotten by a tenancy write past the services, is checked against its tenancies.
 """
 
-from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from broedplaats.management.locking import LockedCommand
 from broedplaats.services import space_let_roll_over
 
 
-class Command(BaseCommand):
+class Command(LockedCommand):
     help = "Refresh the stored let period of the spaces whose period does not answer for today."
 
-    def handle(self, *args, **options):
+    def handle_locked(self, *args, **options):
         count = space_let_roll_over(on=timezone.localdate())
         self.stdout.write(f"Refreshed the let period of {count} space(s).")

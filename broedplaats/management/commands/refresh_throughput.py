@@ -6,12 +6,11 @@ views ahead. Meant for cron, nightly after midnight (the views are computed for 
 
 from time import perf_counter
 
-from django.core.management.base import BaseCommand
-
+from broedplaats.management.locking import LockedCommand
 from broedplaats.services import figures_precompute, throughput_refresh
 
 
-class Command(BaseCommand):
+class Command(LockedCommand):
     help = ("Rebuild the stage spells the throughput dashboards read (time in stage, flows, "
             "cohorts), then compute today's figures of each city's views ahead.")
 
@@ -19,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-figures", action="store_true",
                             help="Only rebuild the stage spells.")
 
-    def handle(self, *args, **options):
+    def handle_locked(self, *args, **options):
         refresh = throughput_refresh()
         self.stdout.write(f"Rebuilt {refresh.spells} stage spells in {refresh.seconds:.1f} s.")
         if not options["no_figures"]:
