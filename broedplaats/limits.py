@@ -53,6 +53,9 @@ COMMITTEE_SCORE = Range(0, 10)
 LOTTERY_SEED = Range(0, 2**63 - 1)  # a whole number the database stores (bigint)
 PATHWAY_BONUS_POINTS = Range(0, 50)
 PATHWAY_PRIORITY_MONTHS = Range(1, 60)
+# How long the personal content of an unsuccessful application is kept (docs/privacy.md): at
+# least a month (time to answer questions about a decision), at most ten years.
+APPLICATION_RETENTION_MONTHS = Range(1, 120)
 
 # --- personal API tokens -----------------------------------------------------------------------
 # A token is valid for at most a year: a forgotten key stops working on its own.

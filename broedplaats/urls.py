@@ -7,7 +7,7 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
-from broedplaats.views import accounts, bureau, finder, pathways
+from broedplaats.views import accounts, bureau, finder, pathways, privacy
 from broedplaats.views import public as views
 from broedplaats.views.forms.accounts import DeferredPasswordResetForm
 
@@ -51,6 +51,9 @@ urlpatterns = [
          name="password_reset_complete"),
     path("accounts/tokens/", accounts.token_list, name="account-tokens"),
     path("accounts/tokens/<int:pk>/revoke/", accounts.token_revoke, name="account-token-revoke"),
+    path("accounts/privacy/", privacy.privacy, name="account-privacy"),
+    path("accounts/privacy/export/", privacy.export, name="account-privacy-export"),
+    path("accounts/privacy/erase/", privacy.erase, name="account-privacy-erase"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("broedplaats.api.urls")),

@@ -155,6 +155,7 @@ def rows(db):
     member = UserFactory()
     on = date(2026, 3, 1)
     return {
+        "city": policy.city,
         "policy": policy,
         "policyrentcap": policy.rent_caps.get(),
         "building": building,

@@ -208,6 +208,11 @@ MATRIX = [
     ("password_change", (), "", "get", SIGNED_IN),
     ("password_change_done", (), "", "get", SIGNED_IN),
     ("account-tokens", (), "", "get", SIGNED_IN),
+    # A creative's own data: no id, so no one reaches another's; the admin exports in the admin.
+    ("account-privacy", (), "", "get", expect(LOGIN, 200, 200, 403, 403, 403, 403)),
+    ("account-privacy-export", (), "", "get", expect(LOGIN, 200, 200, 403, 403, 403, 403)),
+    # An empty form (no password): refused with 400, nothing erased.
+    ("account-privacy-erase", (), "", "post", expect(LOGIN, 400, 400, 403, 403, 403, 403)),
     # Only its owner finds a token; not even an admin revokes another's on this page.
     ("account-token-revoke", ("api_token",), "", "post",
      expect(LOGIN, 302, 404, 404, 404, 404, 404)),

@@ -145,3 +145,81 @@ def tenancy_world(today: date) -> dict:
     tenancy = tenancy_create(space=world["spaces"][0], creative=creative,
                              start=today - timedelta(days=30))
     return {**world, "creative": creative, "tenancy": tenancy}
+
+
+# The personal data of the creative of `privacy_world`: strings found nowhere else, so a scan
+# of every text column can tell whether any of them is left.
+PERSONAL = {
+    "name": "Fenna Zwartkruis", "email": "fenna.zwartkruis@voorbeeld.nl",
+    "phone": "+31 6 1234 9876", "kvk_number": "87654321",
+    "website": "https://fenna-zwartkruis.example",
+    "bio": "Keramiste uit Zaandam met een eigen gasoven sinds 2019.",
+    "username": "fennazk",
+}
+# Free texts others wrote about her, quoting her name.
+ABOUT = {
+    "motivation": "Ik zoek een atelier voor mijn keramiek, Fenna Zwartkruis",
+    "note": "Zwartkruis maakte een sterke indruk",
+    "move": "Zwartkruis gaat de markt op",
+    "social": "Draaiworkshop door Zwartkruis",
+    "caption": "Vaas van Zwartkruis",
+}
+
+
+def privacy_world(today: date) -> dict:
+    """A creative with an account and every kind of row about her: a portfolio of two images
+    (one chosen for an application), an application with a motivation, a status note and a
+    programmer's note, a screening, an accepted offer and its tenancy (a rent exception, social
+    return), an unsuccessful application, stage moves with a note, an API token.
+    Needs the `media` fixture. Keys: creative, user, place (place_world's), tenancy,
+    application, declined, images, token."""
+    from broedplaats.services import (
+        api_token_create,
+        applicant_note_add,
+        application_transition,
+        offer_accept,
+        social_return_record,
+    )
+    from chains.services import portfolio_image_add
+    from tests.images import image_bytes, upload
+
+    place = place_world(today)
+    user = UserFactory(username=PERSONAL["username"], email=PERSONAL["email"],
+                       first_name="Fenna", last_name="Zwartkruis", roles=[CREATIVE])
+    creative = CreativeFactory(user=user, **{key: PERSONAL[key] for key in (
+        "name", "email", "phone", "kvk_number", "website", "bio")})
+    images = [portfolio_image_add(creative=creative, file=upload(image_bytes(size=(60, 40))),
+                                  caption=ABOUT["caption"]),
+              portfolio_image_add(creative=creative, file=upload(image_bytes(size=(50, 40))))]
+    StageMoveFactory(creative=creative, moved_on=today - timedelta(days=800))
+    application = application_create(creative=creative, call=place["call"], on=today,
+                                     motivation=ABOUT["motivation"], portfolio_images=images[:1])
+    application_submit(application=application, on=today)
+    applicant_note_add(application=application, text=ABOUT["note"], by=place["programmer"])
+    screening_record(creative=creative, city=place["building"].city, on=today,
+                     professional_practice=True, income_within_limit=True)
+    offer = offer_make(application=application, space=place["spaces"][0],
+                       start=today + timedelta(days=14), reply_by=today + timedelta(days=7),
+                       on=today, by=place["programmer"])
+    offer_accept(offer=offer, on=today, by=user)
+    offer.refresh_from_db()
+    tenancy = offer.tenancy
+    tenancy.rent_exception_reason = "Oven van " + PERSONAL["name"]
+    tenancy.save(update_fields=["rent_exception_reason"])
+    social_return_record(tenancy=tenancy, kind="workshop", on=tenancy.start, hours=2,
+                         description=ABOUT["social"], by=place["programmer"])
+    other = BuildingFactory(city=place["building"].city)
+    declined = application_create(creative=creative, building=other, on=today,
+                                  motivation=ABOUT["motivation"])
+    application_submit(application=declined, on=today)
+    application_transition(application=declined, to="withdrawn", note=ABOUT["note"],
+                           notify=False)
+    from chains.services import stage_move_record
+
+    stage_move_record(creative=creative, on=today - timedelta(days=10), to_stage=stage("making"),
+                      building=place["building"], note=ABOUT["move"], by=place["programmer"])
+    token, _key = api_token_create(user=user, name="Fenna's script", on=today,
+                                   expires_on=today + timedelta(days=30))
+    return {"creative": creative, "user": user, "place": place, "tenancy": tenancy,
+            "application": application, "declined": declined, "images": images,
+            "token": token}

@@ -33,6 +33,7 @@ from broedplaats.api.matching import (
     ProgrammerRoundViewSet,
 )
 from broedplaats.api.places import BuildingViewSet, CityViewSet, SpaceViewSet
+from broedplaats.api.privacy import MyErasureView, MyExportView
 from broedplaats.api.spaces import ProgrammerSpaceViewSet
 from broedplaats.api.throttling import AnonRateThrottle
 from broedplaats.api.throughput import OpenDataFigureView, ThroughputFigureView
@@ -82,6 +83,8 @@ urlpatterns = [
     path("finder/", FinderView.as_view(), name="finder"),
     path("me/profile/", MyProfileView.as_view(), name="my-profile"),
     path("me/stage-moves/", MyStageMovesView.as_view(), name="my-stage-moves"),
+    path("me/export/", MyExportView.as_view(), name="my-export"),
+    path("me/erase/", MyErasureView.as_view(), name="my-erase"),
     path("programmer/calls/<int:pk>/criteria/", CallCriteriaView.as_view(),
          name="programmer-call-criteria"),
     path("programmer/buildings/<slug:slug>/weights/", BuildingWeightsView.as_view(),

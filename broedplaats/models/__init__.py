@@ -49,6 +49,7 @@ from broedplaats.models.places import (  # noqa: F401
     rent_per_m2_year,
     space_photo_upload_to,
 )
+from broedplaats.models.privacy import Erasure, ErasureRequest  # noqa: F401
 from broedplaats.models.scheduling import ScheduledRun  # noqa: F401
 from broedplaats.models.throughput import (  # noqa: F401
     Figure,

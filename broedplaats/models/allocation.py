@@ -141,6 +141,10 @@ class Application(models.Model):
                                   **limits.at_most(limits.MOTIVATION))
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Set when its personal content was erased (the creative's erasure, or the city's retention
+    # period after an unsuccessful end); its dates and statuses stay for the figures.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True,
+                                         editable=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -45,11 +45,20 @@ class City(models.Model):
         settings.AUTH_USER_MODEL, blank=True, related_name="bureau_cities",
         verbose_name=_("city bureau members"),
     )
+    application_retention_months = models.PositiveSmallIntegerField(
+        _("keep unsuccessful applications for (months)"), default=12,
+        validators=limits.APPLICATION_RETENTION_MONTHS.validators(),
+        help_text=_("After this many months the motivation, portfolio selection and notes of an "
+                    "application that ended without a tenancy are erased (the command "
+                    "anonymise_old_applications); its dates and statuses stay for the figures."),
+    )
 
     class Meta:
         ordering = ["name"]
         verbose_name = _("city")
         verbose_name_plural = _("cities")
+        constraints = limits.range_checks(
+            "city", application_retention_months=limits.APPLICATION_RETENTION_MONTHS)
 
     def __str__(self):
         return self.name

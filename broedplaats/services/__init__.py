@@ -6,6 +6,7 @@ import tenancy_create`.
 - allocation: open calls, applications, screening, offers
 - matching: fit weights, committee scores, allocation rounds, pathways
 - throughput: the dashboards' summary table and public figures
+- privacy: erasing a creative's personal data, the retention of unsuccessful applications
 
 Lock order: a service that locks rows of several models (`chains.locking.lock_rows`) locks
 them in the order of `LOCK_ORDER`, and the rows of one model in id order, so that two writes
@@ -21,6 +22,7 @@ from broedplaats.services.accounts import *  # noqa: F403
 from broedplaats.services.allocation import *  # noqa: F403
 from broedplaats.services.matching import *  # noqa: F403
 from broedplaats.services.places import *  # noqa: F403
+from broedplaats.services.privacy import *  # noqa: F403
 from broedplaats.services.throughput import *  # noqa: F403
 from chains.models import Creative
 
