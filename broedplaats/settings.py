@@ -272,3 +272,10 @@ if not DEBUG:
             "BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
         },
     }
+
+# --- Faults (issue 11): the database down, the health check ---------------------------------
+# A lost database (OperationalError/InterfaceError) answers 503 with Retry-After instead of the
+# 500 page (broedplaats/unavailable.py; the API's handler and handler500 do the same). Right
+# after SecurityMiddleware, so its process_exception runs after every other middleware's.
+MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                  "broedplaats.unavailable.DatabaseUnavailableMiddleware")
