@@ -325,3 +325,11 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_CONTENT_TYPE_NOSNIFF = True
+
+# --- Faults (issue 11): the database down, the health check ---------------------------------
+# A lost database (OperationalError/InterfaceError) answers 503 with Retry-After instead of the
+# 500 page (broedplaats/unavailable.py; the API's handler and handler500 do the same). Right
+# after SecurityMiddleware and WhiteNoise (which must come first and never touches the
+# database), so its process_exception runs after every other middleware's.
+MIDDLEWARE.insert(MIDDLEWARE.index("whitenoise.middleware.WhiteNoiseMiddleware") + 1,
+                  "broedplaats.unavailable.DatabaseUnavailableMiddleware")

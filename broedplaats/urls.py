@@ -7,7 +7,7 @@ from django.urls import include, path
 from django.utils.functional import lazy
 from django.views.generic import RedirectView
 
-from broedplaats.views import accounts, bureau, finder, pathways, privacy
+from broedplaats.views import accounts, bureau, finder, health, pathways, privacy
 from broedplaats.views import public as views
 from broedplaats.views.forms.accounts import DeferredPasswordResetForm
 
@@ -16,6 +16,8 @@ urlpatterns = [
     # Browsers ask for /favicon.ico whatever the page links; send them to the static icon
     # (looked up per request: in production its name carries the file's hash).
     path("favicon.ico", RedirectView.as_view(url=lazy(static_url, str)("img/favicon.ico"))),
+    # For load balancers: no database, no session (views/health.py).
+    path("healthz", health.healthz, name="healthz"),
     path("buildings/<slug:slug>/", views.building_detail, name="building-detail"),
     path("home/", views.home, name="home"),
     path("home/creative/", views.creative_home, name="creative-home"),

@@ -142,3 +142,43 @@ def _reap(pid: int) -> None:
         time.sleep(0.01)
     os.kill(pid, signal.SIGKILL)
     os.waitpid(pid, 0)
+
+
+def run_in_process(call) -> tuple[int | None, list]:
+    """Run `call(report)` in a forked process with its own connection and wait for it to end,
+    however it ends (a SIGKILL in the middle of a transaction included); `report(value)` sends
+    a picklable value to the parent as it goes. Returns (the signal that ended the process or
+    None, the values reported), so a test can kill a process in the middle of a write and see
+    what the database kept."""
+    context = multiprocessing.get_context("fork")
+    reader, writer = context.Pipe(duplex=False)
+    connections.close_all()  # as race_processes: the child must not share the parent's session
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover (runs in the child)
+        reader.close()
+        code = 0
+        try:
+            with translation.override("en"):
+                call(lambda value: writer.send_bytes(pickle.dumps(value)))
+        except BaseException:
+            code = 1
+            writer.send_bytes(pickle.dumps(("error", traceback.format_exc())))
+        finally:
+            connections.close_all()
+            os._exit(code)
+    writer.close()
+    reported = []
+    deadline = time.monotonic() + RESULT_TIMEOUT
+    try:
+        # Until end of file: the child's end of the pipe closes when it exits or is killed.
+        while reader.poll(max(0.0, deadline - time.monotonic())):
+            try:
+                reported.append(pickle.loads(reader.recv_bytes()))
+            except EOFError:
+                break
+        else:
+            os.kill(pid, signal.SIGKILL)  # hung: the test fails on what it did not report
+    finally:
+        reader.close()
+    _, status = os.waitpid(pid, 0)
+    return (os.WTERMSIG(status) if os.WIFSIGNALED(status) else None), reported

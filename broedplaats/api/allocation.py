@@ -21,6 +21,7 @@ from rest_framework.settings import api_settings
 
 from broedplaats import limits
 from broedplaats.api.errors import service_errors
+from broedplaats.api.idempotency import idempotent
 from broedplaats.api.places import DatedFilterBackend, DatedViewMixin
 from broedplaats.api.serializers import allocation as io
 from broedplaats.api.serializers.fields import StrictCharField
@@ -126,6 +127,7 @@ class MyApplicationViewSet(AllocationViewMixin, mixins.ListModelMixin,
     def get_queryset(self):
         return applications_for_creative(self.request.user, on=self.on)
 
+    @idempotent
     def create(self, request, *args, **kwargs):
         data = self.parse(io.ApplicationCreateInput, user=request.user)
         creative = Creative.objects.filter(user=request.user).first()
@@ -137,6 +139,7 @@ class MyApplicationViewSet(AllocationViewMixin, mixins.ListModelMixin,
                                              **data)
         return self.render(application, status.HTTP_201_CREATED)
 
+    @idempotent  # outside @action, so the schema's header parameter lands on the action
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
         application = self.get_object()
@@ -163,6 +166,7 @@ class MyOfferViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         return offers_for_creative(self.request.user)
 
+    @idempotent
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         offer = self.get_object()
@@ -170,6 +174,7 @@ class MyOfferViewSet(AllocationViewMixin, viewsets.ReadOnlyModelViewSet):
             offer_accept(offer=offer, on=self.on, by=request.user)
         return self.render(offer)
 
+    @idempotent
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
         offer = self.get_object()

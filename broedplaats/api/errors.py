@@ -14,6 +14,7 @@ with a JSON 500, never the HTML page.
 """
 
 import logging
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -31,6 +32,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import APIView, exception_handler
 
 from broedplaats.services.places import SPACE_TAKEN
+from broedplaats.unavailable import database_unavailable, is_database_down
 
 logger = logging.getLogger("django.request")
 
@@ -94,6 +96,8 @@ def api_exception_handler(exc, context):
     if response is not None:
         return response
     request = context.get("request")
+    if is_database_down(exc):  # an outage, not a bug: 503 (broedplaats/unavailable.py)
+        return database_unavailable(getattr(request, "_request", request), exc)
     # As Django's own handler does: log with the traceback (and mail the admins), and tell
     # listeners such as the test client, which then raises the exception in the test.
     logger.error("Internal Server Error: %s", getattr(request, "path", ""), exc_info=exc,
@@ -133,7 +137,11 @@ class NotFoundView(APIView):
 
 def server_error(request):
     """The site's handler500: JSON under /api/ (an error outside any API view, such as in a
-    middleware), the HTML page elsewhere."""
+    middleware), the HTML page elsewhere; a lost database is the 503 instead. Django calls
+    it while handling the exception, so `sys.exc_info()` holds it."""
+    error = sys.exc_info()[1]
+    if is_database_down(error):
+        return database_unavailable(request, error)
     if request.path_info.startswith("/api/"):
         return server_error_response()
     return defaults.server_error(request)

@@ -11,7 +11,9 @@ can answer beside its own:
 - 404 everywhere: an unknown id or slug, a page past the last, an unknown `?format=`;
 - 409 where a service can refuse because the space is let or promised (`SPACE_TAKEN_OPERATIONS`);
 - 415 where it takes a body;
-- 429 everywhere (throttling), with `Retry-After`.
+- 429 everywhere (throttling), with `Retry-After`;
+- 503 everywhere (the database cannot be reached, broedplaats/unavailable.py), with
+  `Retry-After`, always JSON.
 
 Statuses an operation documents itself are left as they are.
 """
@@ -71,6 +73,13 @@ RESPONSES = {
             "headers": {"Retry-After": {"schema": {"type": "integer"},
                                         "description": "Seconds to wait."}},
             "content": _json("Error")},
+}
+UNAVAILABLE = {
+    "description": "The service cannot reach its database for a moment; try again after "
+                   "`Retry-After` seconds.",
+    "headers": {"Retry-After": {"schema": {"type": "integer"},
+                                "description": "Seconds to wait."}},
+    "content": _json("Error"),
 }
 
 
@@ -170,6 +179,7 @@ def document_error_responses(result, generator, request, public):
                 if code not in responses or "content" not in responses[code]:
                     responses[code] = {**RESPONSES[code], **responses.get(code, {})}
             _csv_errors(operation, responses)
+            responses.setdefault("503", UNAVAILABLE)  # JSON even where the data is CSV
             operation["responses"] = dict(sorted(responses.items()))
     _without_database_bounds(result)
     return result

@@ -1,6 +1,6 @@
 """The place side's models, one module per topic, re-exported here for `broedplaats.models`."""
 
-from broedplaats.models.accounts import ApiToken  # noqa: F401
+from broedplaats.models.accounts import ApiToken, IdempotentRequest  # noqa: F401
 from broedplaats.models.allocation import (  # noqa: F401
     ACTIVE_APPLICATION_STATUSES,
     APPLICATION_TRANSITIONS,

@@ -44,3 +44,32 @@ class ApiToken(models.Model):
         if self.revoked_at is not None:
             return "revoked"
         return "expired" if self.expires_on <= on else "active"
+
+
+class IdempotentRequest(models.Model):
+    """An API write a user sent with an `Idempotency-Key` header, and the answer it got: a
+    repeat of it with the same key within a day (a client retrying after a lost answer) gets
+    the same answer again instead of doing the write twice. Written only through
+    broedplaats.services.accounts.idempotent_run (see broedplaats/api/idempotency.py)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="+", verbose_name=_("user"))
+    key = models.CharField(_("key"), max_length=255)
+    # SHA-256 of the method, the path and the body: the same key for another request is refused.
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    status = models.PositiveSmallIntegerField(_("status"))
+    body = models.JSONField(_("body"), null=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("idempotent request")
+        verbose_name_plural = _("idempotent requests")
+        constraints = [
+            # Two requests with one key at the same moment: the second waits for the first
+            # and then finds its answer (the insert fails), on every database.
+            models.UniqueConstraint(fields=["user", "key"], name="idempotent_request_one_per_key"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="idempotent_request_created")]
+
+    def __str__(self):
+        return self.key
