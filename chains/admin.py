@@ -61,8 +61,13 @@ class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         if getattr(request, "history_version_read_only", False):
+            # All but a prepopulated field (a slug) and the fields it is made from, which
+            # simple-history's view looks up in the form: inputs there, but nothing is sent.
+            prepopulated = {name for target, sources in self.prepopulated_fields.items()
+                            for name in (target, *sources)}
             return [field.name for field in self.model._meta.get_fields()
-                    if field.concrete and field.editable and not field.auto_created]
+                    if field.concrete and field.editable and not field.auto_created
+                    and field.name not in prepopulated]
         return super().get_readonly_fields(request, obj)
 
 

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.db import models
 from django.db.models import CharField, OuterRef, Q, Subquery, Value
 from django.utils import formats, timezone
-from django.utils.text import Truncator
+from django.utils.text import Truncator, capfirst
 from django.utils.translation import gettext as _
 from simple_history.utils import get_m2m_reverse_field_name
 
@@ -174,7 +174,7 @@ def _changes(record, before, m2m) -> list[tuple]:
     m2m_names = [m2m_field.name for m2m_field in record._history_m2m_fields]
     delta = record.diff_against(before, excluded_fields=m2m_names)
     model = record.instance_type
-    found = [(str(model._meta.get_field(change.field).verbose_name),
+    found = [(capfirst(str(model._meta.get_field(change.field).verbose_name)),
               model._meta.get_field(change.field), change.old, change.new)
              for change in delta.changes]
     for name in m2m_names:
@@ -182,7 +182,7 @@ def _changes(record, before, m2m) -> list[tuple]:
         new = m2m[(type(record), name, record.history_id)]
         if old != new:
             model_field = model._meta.get_field(name)
-            found.append((str(model_field.verbose_name), model_field, old, new))
+            found.append((capfirst(str(model_field.verbose_name)), model_field, old, new))
     return found
 
 
