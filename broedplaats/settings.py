@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_filters",
     "axes",
     "csp",
+    "simple_history",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "chains",
@@ -59,6 +60,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # After authentication: records request.user as who made a change (docs/architecture.md,
+    # "Audit history").
+    "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as axes asks: it turns a login that axes refused into the lockout answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -160,6 +164,9 @@ FORMAT_MODULE_PATH = ["broedplaats.formats"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True
+
+# The audit history (django-simple-history) is read, never written back: no revert in the admin.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]

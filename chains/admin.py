@@ -6,9 +6,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count, OuterRef, Subquery
 from django.forms.models import BaseInlineFormSet
+from django.http import HttpResponseNotAllowed
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
 
 from chains.forms import add_service_errors
 from chains.locking import lock_rows
@@ -42,6 +44,31 @@ class ProtectedFirstModelAdmin(admin.ModelAdmin):
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         return deleted, counts, set() if protected else perms_needed, protected
+
+
+class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+    """The audit history of a model's rows, to read (docs/architecture.md, "Audit history").
+
+    A version is shown with every field read-only and no button (SIMPLE_HISTORY_REVERT_DISABLED);
+    simple-history would still save a form POSTed to it, so anything but a read is refused.
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method not in ("GET", "HEAD"):
+            return HttpResponseNotAllowed(["GET", "HEAD"])
+        request.history_version_read_only = True
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_readonly_fields(self, request, obj=None):
+        if getattr(request, "history_version_read_only", False):
+            # All but a prepopulated field (a slug) and the fields it is made from, which
+            # simple-history's view looks up in the form: inputs there, but nothing is sent.
+            prepopulated = {name for target, sources in self.prepopulated_fields.items()
+                            for name in (target, *sources)}
+            return [field.name for field in self.model._meta.get_fields()
+                    if field.concrete and field.editable and not field.auto_created
+                    and field.name not in prepopulated]
+        return super().get_readonly_fields(request, obj)
 
 
 # --- stage moves: recorded by the service, never edited --------------------------------------
@@ -92,7 +119,7 @@ class StageMoveRecordForm(forms.ModelForm):
 
 
 @admin.register(StageMove)
-class StageMoveAdmin(ProtectedFirstModelAdmin):
+class StageMoveAdmin(ReadOnlyHistoryAdmin, ProtectedFirstModelAdmin):
     """Add-only: the history is append-only, existing moves are shown read-only."""
 
     form = StageMoveRecordForm
@@ -307,7 +334,7 @@ class CurrentStageFilter(admin.SimpleListFilter):
 
 
 @admin.register(Creative)
-class CreativeAdmin(ProtectedFirstModelAdmin):
+class CreativeAdmin(ReadOnlyHistoryAdmin, ProtectedFirstModelAdmin):
     inlines = [PortfolioImageInline, StageMoveHistoryInline, StageMoveRecordInline]
     list_display = ("name", "kind", "discipline", "chain", "current_stage", "kvk_number",
                     "archived", "created_at")

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from chains import limits
 
@@ -145,6 +146,7 @@ class Creative(models.Model):
     bio = models.TextField(_("bio"), blank=True, **limits.at_most(limits.BIO))
     archived = models.BooleanField(_("archived"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -198,6 +200,7 @@ class StageMove(models.Model):
         related_name="+", verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["creative", "moved_on", "id"]

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext
 
 from chains import emails, images
 from chains.formatting import long_date
+from chains.history import history_by
 from chains.locking import lock_rows
 from chains.models import Creative, Discipline, PortfolioImage, Stage, StageMove
 from chains.selectors import creative_latest_move
@@ -127,7 +128,7 @@ def stage_move_record(
         recorded_by=by,
     )
     move.full_clean()
-    move.save()
+    history_by(move, by).save()
     return move
 
 

@@ -176,6 +176,7 @@ MATRIX = [
     ("programmer-applicant-offer", ("application",), "", "post", PROGRAMMER_WRITE),
     ("programmer-offer-withdraw", ("offer",), "", "post", PROGRAMMER_WRITE),
     ("programmer-tenancies", ("building",), "", "get", PROGRAMMER_OBJECT),
+    ("programmer-building-history", ("building",), "", "get", PROGRAMMER_OBJECT),
     ("programmer-tenancy-detail", ("tenancy",), "", "get", PROGRAMMER_OBJECT),
     ("programmer-tenancy-actions", ("tenancy",), "", "get", PROGRAMMER_OBJECT),
     ("programmer-tenancy-end", ("tenancy",), "", "post", PROGRAMMER_WRITE),

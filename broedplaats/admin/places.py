@@ -55,7 +55,7 @@ from broedplaats.services import (
     throughput_refresh,
 )
 from broedplaats.views.forms.programmer import ProgrammerTenancyEndForm
-from chains.admin import ImageRowsInline, ProtectedFirstModelAdmin
+from chains.admin import ImageRowsInline, ProtectedFirstModelAdmin, ReadOnlyHistoryAdmin
 from chains.formatting import money
 from chains.forms import add_service_errors
 from chains.selectors import stage_list
@@ -118,7 +118,7 @@ class PolicyRentCapInline(admin.TabularInline):
 
 
 @admin.register(Policy)
-class PolicyAdmin(ProtectedFirstModelAdmin):
+class PolicyAdmin(ReadOnlyHistoryAdmin, ProtectedFirstModelAdmin):
     form = PolicyAdminForm
     inlines = [PolicyRentCapInline]
     list_display = ("city", "valid_from", "valid_to", "income_limit_display",
@@ -167,7 +167,7 @@ class SpaceInline(admin.TabularInline):
 
 
 @admin.register(Building)
-class BuildingAdmin(ProtectedFirstModelAdmin):
+class BuildingAdmin(ReadOnlyHistoryAdmin, ProtectedFirstModelAdmin):
     form = BuildingAdminForm
     inlines = [SpaceInline]
     list_display = ("name", "city", "postcode", "operator_kind", "cluster_type", "chains",
@@ -261,7 +261,7 @@ class SpacePhotoInline(ImageRowsInline):
 
 
 @admin.register(Space)
-class SpaceAdmin(ProtectedFirstModelAdmin):
+class SpaceAdmin(ReadOnlyHistoryAdmin, ProtectedFirstModelAdmin):
     form = SpaceAdminForm
     inlines = [TenancyInline, SpacePhotoInline]
     list_display = ("code", "building", "city", "kind", "area", "rent", "rent_per_m2_year",
@@ -334,7 +334,7 @@ class TenancyStatusFilter(admin.SimpleListFilter):
 
 
 @admin.register(Tenancy)
-class TenancyAdmin(ProtectedFirstModelAdmin):
+class TenancyAdmin(ReadOnlyHistoryAdmin, ProtectedFirstModelAdmin):
     """Tenancies are let and edited here; a running one is ended on its end page
     (`<id>/end/`, linked from the change form), through `tenancy_end`."""
 
@@ -472,7 +472,7 @@ class CallAdminForm(forms.ModelForm):
 
 
 @admin.register(Call)
-class CallAdmin(ProtectedFirstModelAdmin):
+class CallAdmin(ReadOnlyHistoryAdmin, ProtectedFirstModelAdmin):
     form = CallAdminForm
     list_display = ("title", "building", "opens_on", "closes_on", "allocation_method",
                     "published_at")
@@ -507,7 +507,7 @@ class ApplicantNoteInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(ProtectedFirstModelAdmin):
+class ApplicationAdmin(ReadOnlyHistoryAdmin, ProtectedFirstModelAdmin):
     list_display = ("creative", "building", "call", "status", "submitted_at")
     list_filter = ("status", "building__city", ("call", admin.EmptyFieldListFilter))
     list_select_related = ("creative", "building", "call")
@@ -533,7 +533,7 @@ class ApplicationAdmin(ProtectedFirstModelAdmin):
 
 
 @admin.register(Screening)
-class ScreeningAdmin(ReadOnlyAdminMixin, ProtectedFirstModelAdmin):
+class ScreeningAdmin(ReadOnlyAdminMixin, ReadOnlyHistoryAdmin, ProtectedFirstModelAdmin):
     list_display = ("creative", "city", "eligible", "decided_on", "valid_until", "decided_by")
     list_filter = ("eligible", "city")
     list_select_related = ("creative", "city", "decided_by")
@@ -542,7 +542,7 @@ class ScreeningAdmin(ReadOnlyAdminMixin, ProtectedFirstModelAdmin):
 
 
 @admin.register(Offer)
-class OfferAdmin(ReadOnlyAdminMixin, ProtectedFirstModelAdmin):
+class OfferAdmin(ReadOnlyAdminMixin, ReadOnlyHistoryAdmin, ProtectedFirstModelAdmin):
     list_display = ("space", "application", "status", "offered_on", "reply_by", "start")
     list_filter = ("status", "space__building__city")
     list_select_related = ("space__building", "application__creative", "application__building",

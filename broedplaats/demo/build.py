@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser, Group
 from django.db import connection, reset_queries, transaction
 from django.db.models import Model
 
+from broedplaats.history import TRACKED_MODELS
 from broedplaats.models import (
     AllocationRound,
     ApplicantNote,
@@ -264,8 +265,11 @@ def demo_build(*, seed: int = DEFAULT_SEED, scale: int = 1, today: date,
                        creative_login=linked.name if linked else "", kept_users=kept)
 
 
-# The big tables `demo_flush` empties with one statement each (`_delete_all`).
-DELETED_AT_ONCE = (Application, Tenancy, Space, Creative)
+# The tables `demo_flush` empties with one statement each (`_delete_all`): the big ones, and
+# those with an audit history, whose Django `delete()` would write a "deleted" historical row
+# for each row it deletes.
+DELETED_AT_ONCE = (Application, Tenancy, Space, Creative, Offer, Screening, Call, StageMove,
+                   Building, Policy)
 
 
 def _delete_all(model: type[Model]) -> None:
@@ -292,7 +296,10 @@ def _check_nothing_points_at(models) -> None:
 def demo_flush() -> None:
     """Delete the demo data (everything in the tables the demo fills, and the demo users but
     "admin"), children first because most foreign keys PROTECT. Stages, facilities and groups
-    stay: the migrations own them."""
+    stay: the migrations own them. The audit history of those tables goes with them
+    (broedplaats.history): it is the demo's, and would otherwise name rows that are gone."""
+    for history in _history_models():
+        _delete_all(history)
     RoundChange.objects.all().delete()
     RoundEntry.objects.all().delete()
     AllocationRound.calls.through.objects.all().delete()
@@ -303,29 +310,30 @@ def demo_flush() -> None:
     FitWeights.objects.all().delete()
     PathwayStep.objects.all().delete()
     Pathway.objects.all().delete()
-    Offer.objects.all().delete()
+    _delete_all(Offer)
     ApplicationEvent.objects.all().delete()
     ApplicantNote.objects.all().delete()
     Application.facilities.through.objects.all().delete()
     Application.portfolio_images.through.objects.all().delete()
     _delete_all(Application)
-    Screening.objects.all().delete()
+    _delete_all(Screening)
     for relation in (Call.spaces, Call.chains, Call.disciplines, Call.stages, Call.facilities):
         relation.through.objects.all().delete()
-    Call.objects.all().delete()
+    _delete_all(Call)
     SocialReturn.objects.all().delete()
     _delete_all(Tenancy)
-    StageMove.objects.all().delete()
+    _delete_all(StageMove)
     Space.facilities.through.objects.all().delete()
     Space.stages.through.objects.all().delete()
     SpacePhoto.objects.all().delete()  # they cascade with their space
     _delete_all(Space)
     Building.chain_focus.through.objects.all().delete()
     Building.programmers.through.objects.all().delete()
-    Building.objects.all().delete()
+    _delete_all(Building)
     PortfolioImage.objects.all().delete()  # they cascade with their creative
     _delete_all(Creative)
-    Policy.objects.all().delete()  # rent caps cascade
+    PolicyRentCap.objects.all().delete()
+    _delete_all(Policy)
     City.bureau_members.through.objects.all().delete()
     City.objects.all().delete()
     ChainStage.objects.all().delete()
@@ -333,6 +341,17 @@ def demo_flush() -> None:
     Chain.objects.all().delete()
     get_user_model().objects.filter(username__in=FLUSHED_USERNAMES).delete()
     _check_nothing_points_at(DELETED_AT_ONCE)
+
+
+def _history_models() -> list[type[Model]]:
+    """The historical tables of the tracked models, their many-to-many copies first (they
+    point at the historical rows)."""
+    found = []
+    for model in TRACKED_MODELS:
+        history = model.history.model
+        found.extend(getattr(history, m2m.name).model for m2m in history._history_m2m_fields)
+        found.append(history)
+    return found
 
 
 def demo_logins() -> list[tuple[DemoUser, bool]]:

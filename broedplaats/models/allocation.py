@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from broedplaats import limits
 from broedplaats.models.places import Building, City, Facility, Policy, Space, Tenancy
@@ -53,6 +54,8 @@ class Call(models.Model):
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("created by"))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The spaces a call offers are what applicants apply for: kept with each change.
+    history = HistoricalRecords(m2m_fields=["spaces"])
 
     class Meta:
         ordering = ["-opens_on", "title"]
@@ -145,6 +148,7 @@ class Application(models.Model):
     # period after an unsuccessful end); its dates and statuses stay for the figures.
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True,
                                          editable=False)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-created_at"]
@@ -247,6 +251,7 @@ class Screening(models.Model):
                                    null=True, blank=True, related_name="+",
                                    verbose_name=_("decided by"))
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["creative", "-decided_on", "-id"]
@@ -303,6 +308,7 @@ class Offer(models.Model):
                                      verbose_name=_("responded by"))
     tenancy = models.OneToOneField(Tenancy, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="offer", verbose_name=_("tenancy"))
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["-offered_on", "-id"]

@@ -10,6 +10,7 @@ from django.db.models import F, Func, Q, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from broedplaats import limits
 from broedplaats.constraints import PostgresExclusionConstraint
@@ -107,6 +108,7 @@ class Policy(models.Model):
         validators=limits.TENANCIES_PER_CREATIVE.validators(),
     )
     source = models.CharField(_("source"), max_length=300, blank=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["city", "-valid_from"]
@@ -216,6 +218,8 @@ class Building(models.Model):
     )
     archived = models.BooleanField(_("archived"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Who may program the building is part of its history, too.
+    history = HistoricalRecords(m2m_fields=["programmers"])
 
     class Meta:
         ordering = ["city__name", "name"]
@@ -310,6 +314,9 @@ class Space(models.Model):
     let_until = models.DateField(_("let until"), null=True, blank=True, editable=False)
     let_known_on = models.DateField(_("let period known on"), null=True, blank=True,
                                     editable=False)
+    # Not the let period: a cache of the tenancies (whose own history says what changed),
+    # rewritten by UPDATE statements nightly and by a trigger, never by a save.
+    history = HistoricalRecords(excluded_fields=list(LET_PERIOD))
 
     class Meta:
         ordering = ["building", "code"]
@@ -438,6 +445,7 @@ class Tenancy(models.Model):
     ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
     cancel_reason = models.TextField(_("reason for cancelling"), blank=True,
                                      **limits.at_most(limits.STATUS_NOTE))
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["space", "start"]

@@ -51,6 +51,7 @@ from broedplaats.services.places import (
     tenancy_date_check,
 )
 from chains.formatting import long_date
+from chains.history import history_by
 from chains.locking import LockRace, lock_rows, retry_on_conflict
 from chains.models import Creative
 
@@ -127,7 +128,7 @@ def call_create(*, building: Building, spaces=(), chains=(), disciplines=(), sta
     if building.archived:
         raise ValidationError({"building": _("%(building)s is archived.")
                                % {"building": building}})
-    call = Call(building=building, created_by=by, **fields)
+    call = history_by(Call(building=building, created_by=by, **fields), by)
     _call_dates_check(call)
     call.full_clean()
     _call_spaces_check(building, spaces)
@@ -175,7 +176,7 @@ def call_publish(*, call: Call, on: date, by: User = None) -> Call:
     _call_publishable_check(call, on)
     call.published_at = timezone.now()
     call.published_by = by
-    call.save(update_fields=["published_at", "published_by"])
+    history_by(call, by).save(update_fields=["published_at", "published_by"])
     return call
 
 
@@ -192,7 +193,7 @@ def call_close(*, call: Call, on: date, by: User = None) -> Call:
     call.closes_on = on
     call.closed_at, call.closed_by = timezone.now(), by
     call.full_clean()
-    call.save(update_fields=["closes_on", "closed_at", "closed_by"])
+    history_by(call, by).save(update_fields=["closes_on", "closed_at", "closed_by"])
     return call
 
 
@@ -220,7 +221,7 @@ def application_transition(*, application: Application, to: str, by: User = None
     if to == ApplicationStatus.SUBMITTED:
         application.submitted_at = timezone.now()
         changed.append("submitted_at")
-    application.save(update_fields=changed)
+    history_by(application, by, note).save(update_fields=changed)
     ApplicationEvent.objects.create(application=application, from_status=current,
                                     to_status=to, by=by, note=note)
     if notify and to != ApplicationStatus.OFFERED:  # the offer mail says it better
@@ -243,7 +244,8 @@ def application_create(*, creative: Creative, on: date, call: Call | None = None
         building = call.building
     if building is None or building.archived:
         raise ValidationError({"building": _("Choose an open call or a building.")})
-    application = Application(creative=creative, call=call, building=building, **wishes)
+    application = history_by(
+        Application(creative=creative, call=call, building=building, **wishes), by)
     application.full_clean()
     try:
         with transaction.atomic():
@@ -280,8 +282,13 @@ def application_withdraw(*, application: Application, by: User = None) -> Applic
     if set(open_offers.values_list("pk", flat=True)) - locked:
         raise LockRace("an offer was made before the application was locked")
     application_transition(application=application, to=ApplicationStatus.WITHDRAWN, by=by)
-    open_offers.update(status=OfferStatus.WITHDRAWN, responded_at=timezone.now(),
-                       responded_by=by)
+    # Saved one by one, not by one UPDATE, so the audit history has each (an application has
+    # an open offer or two at most).
+    for offer in open_offers.order_by("pk"):
+        offer.status = OfferStatus.WITHDRAWN
+        offer.responded_at, offer.responded_by = timezone.now(), by
+        history_by(offer, by, _("The application was withdrawn.")).save(
+            update_fields=["status", "responded_at", "responded_by"])
     return application
 
 
@@ -320,7 +327,7 @@ def screening_record(*, creative: Creative, city: City, on: date, professional_p
         eligible=eligible, reasons=reasons, decided_by=by,
     )
     screening.full_clean()
-    screening.save()
+    history_by(screening, by).save()
     outcome = ApplicationStatus.ELIGIBLE if eligible else ApplicationStatus.INELIGIBLE
     waiting = Application.objects.filter(creative=creative, building__city=city,
                                          status__in=WAITING_FOR_SCREENING)
@@ -372,7 +379,8 @@ def _stale_offers(space: Space, on: date):
 def _expire(offer: Offer) -> None:
     """Expire an open offer past its deadline and its application; its rows are locked."""
     offer.status = OfferStatus.EXPIRED
-    offer.save(update_fields=["status"])
+    history_by(offer, reason=_("Reply deadline %(date)s passed.")
+               % {"date": offer.reply_by.isoformat()}).save(update_fields=["status"])
     application = offer.application
     application.refresh_from_db(fields=["status"])
     if application.status == ApplicationStatus.OFFERED:
@@ -417,7 +425,7 @@ def offer_make(*, application: Application, space: Space, start: date, reply_by:
     offer = Offer(application=application, space=space, start=start, offered_on=on,
                   reply_by=reply_by, made_by=by)
     offer.full_clean()
-    offer.save()
+    history_by(offer, by).save()
     application_transition(application=application, to=ApplicationStatus.OFFERED, by=by)
     notify_offer_made(offer)
     return offer
@@ -449,9 +457,16 @@ def offer_accept(*, offer: Offer, on: date, by: User = None) -> Offer:
     offer.status = OfferStatus.ACCEPTED
     offer.tenancy = tenancy
     offer.responded_at, offer.responded_by = timezone.now(), by
-    offer.save(update_fields=["status", "tenancy", "responded_at", "responded_by"])
-    Offer.objects.filter(space=offer.space, status=OfferStatus.OPEN).exclude(pk=offer.pk).update(
-        status=OfferStatus.CLOSED)
+    history_by(offer, by).save(update_fields=["status", "tenancy", "responded_at",
+                                              "responded_by"])
+    # One by one, for the audit history: one open offer per space leaves none here but a
+    # stray (offer_one_open_per_space), so this is a look rather than a loop.
+    for other in Offer.objects.filter(space=offer.space, status=OfferStatus.OPEN).exclude(
+        pk=offer.pk
+    ):
+        other.status = OfferStatus.CLOSED
+        history_by(other, by, _("The space was let to another applicant.")).save(
+            update_fields=["status"])
     application_transition(application=offer.application, to=ApplicationStatus.ACCEPTED, by=by)
     return offer
 
@@ -462,7 +477,7 @@ def offer_decline(*, offer: Offer, on: date, by: User = None) -> Offer:
     offer = _open_offer(offer, on)
     offer.status = OfferStatus.DECLINED
     offer.responded_at, offer.responded_by = timezone.now(), by
-    offer.save(update_fields=["status", "responded_at", "responded_by"])
+    history_by(offer, by).save(update_fields=["status", "responded_at", "responded_by"])
     application_transition(application=offer.application, to=ApplicationStatus.DECLINED, by=by)
     return offer
 
@@ -482,7 +497,8 @@ def offer_withdraw(*, offer: Offer, by: User = None, note: str = "") -> Offer:
     offer.status = OfferStatus.WITHDRAWN
     offer.responded_at, offer.responded_by = timezone.now(), by
     offer.full_clean()
-    offer.save(update_fields=["status", "responded_at", "responded_by"])
+    history_by(offer, by, note.strip()).save(update_fields=["status", "responded_at",
+                                                            "responded_by"])
     application = offer.application
     application.refresh_from_db(fields=["status"])
     if application.status == ApplicationStatus.OFFERED:

@@ -40,6 +40,7 @@ from broedplaats.selectors import (
     tenancies_overlapping,
 )
 from chains.formatting import long_date, money
+from chains.history import history_by
 from chains.locking import lock_rows, retry_on_conflict
 from chains.models import Creative, Stage
 from chains.services import image_row_add, image_row_remove, stage_move_record
@@ -453,7 +454,7 @@ def tenancy_create(
         term_exception_reason=term_exception_reason,
         created_by=by,
     )
-    return _tenancy_save(tenancy)
+    return _tenancy_save(history_by(tenancy, by))
 
 
 @retry_on_conflict
@@ -488,7 +489,7 @@ def tenancy_end(*, tenancy: Tenancy, on: date, reason: str, to_stage: Stage | No
     tenancy.ended_by = by
     tenancy.ended_at = timezone.now()
     tenancy.full_clean()
-    tenancy.save()
+    history_by(tenancy, by).save()
     _let_refresh_today(tenancy.space_id)
     if reason in (EndReason.OUTFLOW_TO_MARKET, EndReason.NEXT_STAGE):
         stage_move_record(
@@ -552,7 +553,7 @@ def tenancy_renew(*, tenancy: Tenancy, planned_end: date | None = None,
     else:
         # An earlier exception does not stretch this renewal: it keeps to the standard terms.
         _term_check(tenancy, policy)
-    return _tenancy_save(tenancy)
+    return _tenancy_save(history_by(tenancy, by))
 
 
 def tenancy_actions(tenancy: Tenancy, *, on: date) -> frozenset[str]:
@@ -586,7 +587,7 @@ def tenancy_cancel(*, tenancy: Tenancy, on: date, reason: str = "",
     tenancy.ended_at = timezone.now()
     tenancy.cancel_reason = reason.strip()
     tenancy.full_clean()
-    tenancy.save(update_fields=["actual_end", "end_reason", "ended_by", "ended_at",
+    history_by(tenancy, by).save(update_fields=["actual_end", "end_reason", "ended_by", "ended_at",
                                 "cancel_reason"])
     _let_refresh_today(tenancy.space_id)
     offer = Offer.objects.filter(tenancy=tenancy).select_related("application").first()

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from broedplaats import roles
 from broedplaats.demo import demo_flush
+from broedplaats.history import TRACKED_MODELS
 from broedplaats.models import (
     APPLICATION_TRANSITIONS,
     Application,
@@ -447,7 +448,19 @@ def test_flush_removes_calls_and_applications(demo):
         assert not ApplicationEvent.objects.exists() and not SocialReturn.objects.exists()
         assert not Tenancy.objects.exists() and not StageMove.objects.exists()
         assert not Building.objects.exists()
+        # Their audit history goes with them, and the flush itself records no deletions.
+        assert not any(model.history.exists() for model in TRACKED_MODELS)
         transaction.set_rollback(True)
+
+
+def test_bulk_written_demo_rows_have_no_history_only_service_writes_do(demo):
+    """The demo writes its bulk (creatives, moves, tenancies) with COPY or executemany, which
+    no history records; only what it writes through the services (the open calls and their
+    applicants) has history, so the history tables stay small."""
+    assert not StageMove.history.exists() or StageMove.history.count() < 100
+    assert Creative.history.count() < 100
+    assert Tenancy.history.count() < Tenancy.objects.count() / 4
+    assert Call.history.exists()
 
 
 # --- tenancies end, candidate lists, waits, social return ---------------------------------------

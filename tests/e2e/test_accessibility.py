@@ -327,6 +327,7 @@ PAGES = {
         Visit("programmer-round", ("round",)),
         Visit("programmer-building-weights", ("building",)),
         Visit("programmer-tenancies", ("building",)),
+        Visit("programmer-building-history", ("building",)),
         Visit("programmer-tenancy-detail", ("tenancy",)),
         Visit("programmer-tenancy-actions", ("tenancy",)),
         Visit("pathway-new"),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from broedplaats.views import matching, places
+from broedplaats.views import history, matching, places
 from broedplaats.views import programmer as views
 
 urlpatterns = [
@@ -52,4 +52,6 @@ urlpatterns = [
     path("rounds/<int:pk>/discard/", matching.round_discard_view, name="programmer-round-discard"),
     path("buildings/<slug:slug>/weights/", matching.building_weights,
          name="programmer-building-weights"),
+    path("buildings/<slug:slug>/history/", history.building_history_view,
+         name="programmer-building-history"),
 ]
