@@ -7,13 +7,13 @@ docs/architecture.md, "Audit history", says what is tracked, what is not and who
 
 For the erasure of a creative's data: `PERSONAL_HISTORY_FIELDS` names, per historical model,
 the columns that hold the creative's personal data and how a row is found to be theirs;
-`personal_history_of(creative)` reads those rows and `personal_history_anonymise(creative)`
-blanks those columns in place (the one write to history rows there is).
+`services/privacy.py` blanks them in place with the rest of the erasure (the one write to
+history rows there is).
 """
 
 from dataclasses import dataclass
 
-from django.db import models, transaction
+from django.db import models
 from simple_history.models import HistoricalChanges
 
 from broedplaats.models import Application, Building, Call, Offer, Policy, Screening, Space, Tenancy
@@ -65,27 +65,3 @@ PERSONAL_HISTORY_FIELDS: tuple[PersonalHistory, ...] = (
                      "history_change_reason")),
     PersonalHistory(StageMove.history.model, "creative", ("note", "history_change_reason")),
 )
-
-
-def personal_history_of(creative: Creative) -> dict[type[models.Model], models.QuerySet]:
-    """The historical rows about a creative, per historical model of PERSONAL_HISTORY_FIELDS."""
-    return {entry.model: entry.model.objects.filter(**{entry.creative: creative.pk})
-            for entry in PERSONAL_HISTORY_FIELDS}
-
-
-def _blank(model: type[models.Model], name: str):
-    field = model._meta.get_field(name)
-    return None if field.null else ""
-
-
-@transaction.atomic
-def personal_history_anonymise(creative: Creative) -> int:
-    """Blank the personal data of PERSONAL_HISTORY_FIELDS in every historical row about a
-    creative (one UPDATE per historical model); returns how many rows it wrote.
-
-    A history of the history is not kept: the rows are changed in place, as erasure asks."""
-    written = 0
-    for entry in PERSONAL_HISTORY_FIELDS:
-        blanks = {name: _blank(entry.model, name) for name in entry.fields}
-        written += entry.model.objects.filter(**{entry.creative: creative.pk}).update(**blanks)
-    return written

@@ -29,6 +29,7 @@ from django.db.models import Case, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, Replace
 from django.utils.translation import gettext as _
 
+from broedplaats.history import PERSONAL_HISTORY_FIELDS, PersonalHistory
 from broedplaats.models import (
     ApiToken,
     ApplicantNote,
@@ -197,7 +198,21 @@ def _application_data(applications: Callable[[Creative], models.QuerySet]) -> li
             application__in=applications(c)).exclude(note=""), {"note": ""}),
         PersonalData("applications", applications,
                      {"motivation": "", "anonymised_at": _first("anonymised_at")}),
+        # Their audit history holds the same motivation and the status notes, as they were.
+        PersonalData("application history", lambda c: Application.history.model.objects.filter(
+            id__in=applications(c).values("pk")),
+            {"motivation": "", "history_change_reason": None}),
     ]
+
+
+def _history_data(entry: PersonalHistory) -> PersonalData:
+    """The erasure of one historical table's personal columns (broedplaats.history), in place:
+    no history of the history is kept."""
+    def blank(name: str):
+        return None if entry.model._meta.get_field(name).null else ""
+    return PersonalData(f"history: {entry.model._meta.model_name}",
+                        lambda c: entry.model.objects.filter(**{entry.creative: c.pk}),
+                        {name: blank(name) for name in entry.fields})
 
 
 APPLICATION_PERSONAL_DATA = _application_data(
@@ -215,6 +230,9 @@ PERSONAL_DATA: list[PersonalData] = [
         "term_exception_reason": _kept_if_empty("term_exception_reason"),
         "cancel_reason": _kept_if_empty("cancel_reason"),
     }),
+    # The audit history of their rows (applications' history is in APPLICATION_PERSONAL_DATA).
+    *(_history_data(entry) for entry in PERSONAL_HISTORY_FIELDS
+      if entry.model is not Application.history.model),
     PersonalData("admin log", _log_rows, {"object_repr": _log_text("object_repr"),
                                           "change_message": _log_text("change_message")}),
     # Kept: the discipline and kind (figures per discipline), the row itself (stage moves,

@@ -275,6 +275,13 @@ def test_retention_anonymises_old_unsuccessful_applications_only(world, today):
     assert declined.motivation == "" and declined.anonymised_at == AT
     assert declined.status == "withdrawn" and declined.submitted_at is not None
     assert not ApplicationEvent.objects.filter(application=declined).exclude(note="").exists()
+    # Its audit history held the motivation too: blanked in place, the versions kept.
+    versions = Application.history.filter(id=declined.pk)
+    assert versions.exists()
+    assert not versions.exclude(motivation="").exists()
+    assert not versions.exclude(history_change_reason=None).exists()
+    assert Application.history.filter(id=world["application"].pk,
+                                      motivation=ABOUT["motivation"]).exists()
     # The accepted one (a tenancy's) and the recent one keep their content.
     assert Application.objects.get(pk=world["application"].pk).motivation == ABOUT["motivation"]
     assert Application.objects.get(pk=recent.pk).motivation == "recent"
