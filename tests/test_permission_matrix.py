@@ -130,6 +130,7 @@ SIGNED_IN = expect(LOGIN, 200, 200, 200, 200, 200, 200)
 
 # (url name, args from the world, query string, method, expected status per role)
 MATRIX = [
+    ("healthz", (), "", "get", PUBLIC),
     ("building-list", (), "", "get", PUBLIC),
     ("building-detail", ("building",), "", "get", PUBLIC),
     ("call-list", (), "", "get", PUBLIC),
