@@ -300,6 +300,7 @@ PAGES = {
               label="password change with errors"),
         Visit("password_change_done"),
         Visit("account-tokens"),
+        Visit("account-privacy"),
         Visit("account-tokens", then=send_with_errors(STACKED, name=""), label="tokens with errors"),
         Visit("programmer-applicants", status=403, label="403"),
     ],
@@ -349,6 +350,8 @@ POST_ONLY = {row[0] for row in MATRIX if row[3] == "post"}
 SKIPPED = {
     "logout": "POST only: the header's log-out button",
     "set_language": "POST only: the header's NL/EN buttons",
+    "healthz": "plain text for load balancers, not a page",
+    "account-privacy-export": "a zip download, not a page",
 }
 
 
