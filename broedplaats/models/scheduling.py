@@ -4,6 +4,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from chains.formatting import short_date
+
 
 class ScheduledRun(models.Model):
     """A scheduled job done for a day (`send_reminders`): a second run for that day finds it
@@ -21,4 +23,4 @@ class ScheduledRun(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.job} {self.on.isoformat()}"
+        return f"{self.job} {short_date(self.on)}"

@@ -11,6 +11,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connections
+from django.utils import translation
 
 from broedplaats.management.locking import advisory_lock, lock_key
 from broedplaats.models import FigureSnapshot, Offer, OfferStatus, ScheduledRun, Space, StageSpell
@@ -29,8 +30,10 @@ COMMANDS = ["refresh_let_periods", "expire_offers", "send_reminders", "refresh_t
 
 
 def run(command: str, *args: str) -> str:
+    """The command's output, in English (it speaks the active language, Dutch by default)."""
     output = StringIO()
-    call_command(command, *args, stdout=output)
+    with translation.override("en"):
+        call_command(command, *args, stdout=output)
     return output.getvalue()
 
 
