@@ -19,7 +19,8 @@
 # The database (LOAD_DB, default bench_load) is seeded when it does not exist or its comment
 # does not name the same seeding (as bench/pages.py marks its databases), else reused and
 # only migrated. The deployment: LOAD_WORKERS gunicorn workers (default 4, gthread with
-# LOAD_THREADS_PER_WORKER threads), CONN_MAX_AGE=60, DEBUG off, the database cache;
+# LOAD_THREADS_PER_WORKER threads), CONN_MAX_AGE=60, DEBUG off, Redis as the shared cache
+# (LOAD_REDIS_URL, database 6 by default, emptied first; the database cache without one);
 # bench/load_settings.py serves static files by their plain names, and the API's throttles
 # are raised to 1,000,000/min (50 connections from one address would be throttled at once:
 # 120/min anonymous is per IP). The log-in is not posted, so axes sees no attempt.
@@ -54,6 +55,13 @@ export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 export DEBUG=false SECRET_KEY=load-test-only-not-secret-0123456789abcdefghijklmnopqrstuvwxyz
 export ALLOWED_HOSTS=127.0.0.1,localhost SECURE_SSL_REDIRECT=false CONN_MAX_AGE=60
 export API_THROTTLE_ANON=1000000/min API_THROTTLE_USER=1000000/min LOG_LEVEL=WARNING
+# The shared cache as production runs it (docs/deploy.md): Redis, where the throttles count
+# and the public lists are kept (broedplaats/api/public_cache.py). Its own database number,
+# emptied first; without a Redis on LOAD_REDIS_URL the database cache serves.
+REDIS=${LOAD_REDIS_URL:-redis://127.0.0.1:6379/6}
+if "$PY" -c 'import sys, redis; redis.Redis.from_url(sys.argv[1]).flushdb()' "$REDIS" 2>/dev/null; then
+  export REDIS_URL=$REDIS
+fi
 
 psql_at() { psql "$1" -v ON_ERROR_STOP=1 -Atqc "$2"; }
 manage() { "$PY" manage.py "$@"; }
@@ -158,7 +166,8 @@ if grep -q "Internal Server Error\|Traceback" "$LOG/gunicorn.log"; then
 fi
 ratio=$(awk -v a="${RPS[api-spaces]}" -v f="${RPS[floor]}" \
   'BEGIN {printf "%.2f", (f > 0 ? a / f : 0)}')
-echo "deployment: gunicorn $WORKERS workers x $THREADS_PER_WORKER threads (gthread), CONN_MAX_AGE=60;" \
+echo "deployment: gunicorn $WORKERS workers x $THREADS_PER_WORKER threads (gthread), CONN_MAX_AGE=60," \
+  "cache ${REDIS_URL:-database};" \
   "wrk $WRK_THREADS threads, $CONNECTIONS connections, ${DURATION} s an endpoint; $DB ($MARKER)"
 echo "load: errors=$total_errors list_vs_floor=$ratio"
 [[ $total_errors -eq 0 ]]

@@ -247,6 +247,9 @@ REST_FRAMEWORK = {
     },
     "NUM_PROXIES": TRUSTED_PROXIES,
 }
+# Anonymous JSON reads of the public building and space lists kept this many seconds in the
+# shared cache (broedplaats/api/public_cache.py); 0 switches it off.
+API_PUBLIC_CACHE_SECONDS = env.int("API_PUBLIC_CACHE_SECONDS", default=60)
 FILTERS_EMPTY_CHOICE_LABEL = _("Any")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Broedplaats API",

@@ -13,6 +13,7 @@ from rest_framework import viewsets
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
+from broedplaats.api.public_cache import PublicListCache
 from broedplaats.api.serializers.places import (
     BuildingDetailSerializer,
     BuildingSerializer,
@@ -54,7 +55,7 @@ class DatedViewMixin:
         return super().paginate_queryset(PagedByIds(queryset, ids_with_count=self.ids_with_count))
 
 
-class BuildingViewSet(DatedViewMixin, viewsets.ReadOnlyModelViewSet):
+class BuildingViewSet(PublicListCache, DatedViewMixin, viewsets.ReadOnlyModelViewSet):
     """Active buildings with their counts of active and free spaces today."""
 
     serializer_class = BuildingSerializer
@@ -75,7 +76,7 @@ class BuildingViewSet(DatedViewMixin, viewsets.ReadOnlyModelViewSet):
         return Response(self.get_serializer(building).data)
 
 
-class SpaceViewSet(DatedViewMixin, viewsets.ReadOnlyModelViewSet):
+class SpaceViewSet(PublicListCache, DatedViewMixin, viewsets.ReadOnlyModelViewSet):
     """Active spaces in active buildings, with whether each is let today; one space with its
     description and photos."""
 
