@@ -11,14 +11,13 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Exists, OuterRef
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from broedplaats.filters import BuildingFilter, SpaceFilter
 from broedplaats.models import EndReason, Space
-from broedplaats.selectors import building_list, free_on, tenancies_running
+from broedplaats.selectors import building_list
 from broedplaats.selectors.finder import FinderWish, candidate_scores
 from broedplaats.services import (
     space_let_refresh,
@@ -29,6 +28,7 @@ from broedplaats.services import (
     tenancy_end,
     tenancy_renew,
 )
+from tests.broedplaats.let_periods import exactly_free, free_by_stored_period
 from tests.factories import (
     BuildingFactory,
     CreativeFactory,
@@ -201,15 +201,6 @@ def test_admin_ending_a_tenancy_stores_the_period(admin, space, today):
 
 
 # --- free now stays exact, whatever is stored --------------------------------------------------
-
-def exactly_free(on: date) -> set[int]:
-    running = tenancies_running(on).filter(space=OuterRef("pk"))
-    return set(Space.objects.exclude(Exists(running)).values_list("pk", flat=True))
-
-
-def free_by_stored_period(on: date) -> set[int]:
-    return set(Space.objects.filter(free_on(on)).values_list("pk", flat=True))
-
 
 @pytest.fixture
 def stale_world(building):

@@ -17,12 +17,11 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
-from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from broedplaats.filters import BuildingFilter, SpaceFilter
 from broedplaats.models import EndReason, Space, Tenancy
-from broedplaats.selectors import building_list, free_on, tenancies_running
+from broedplaats.selectors import building_list
 from broedplaats.selectors.finder import FinderWish, candidate_scores
 from broedplaats.services import (
     space_let_refresh,
@@ -32,6 +31,7 @@ from broedplaats.services import (
     tenancy_end,
     tenancy_renew,
 )
+from tests.broedplaats.let_periods import exactly_free, free_by_stored_period
 from tests.factories import (
     BuildingFactory,
     CreativeFactory,
@@ -62,16 +62,6 @@ def day(monkeypatch):
 
 def known_on(space: Space) -> date | None:
     return Space.objects.values_list("let_known_on", flat=True).get(pk=space.pk)
-
-
-def exactly_free(on: date, spaces=None) -> set[int]:
-    running = tenancies_running(on).filter(space=OuterRef("pk"))
-    rows = Space.objects.all() if spaces is None else Space.objects.filter(pk__in=spaces)
-    return set(rows.exclude(Exists(running)).values_list("pk", flat=True))
-
-
-def free_by_stored_period(on: date) -> set[int]:
-    return set(Space.objects.filter(free_on(on)).values_list("pk", flat=True))
 
 
 @pytest.fixture
