@@ -18,6 +18,8 @@ urlpatterns = [
     path("favicon.ico", RedirectView.as_view(url=lazy(static_url, str)("img/favicon.ico"))),
     # For load balancers: no database, no session (views/health.py).
     path("healthz", health.healthz, name="healthz"),
+    # Early: the resolver tries the patterns in turn, and API calls are the most frequent.
+    path("api/", include("broedplaats.api.urls")),
     path("buildings/<slug:slug>/", views.building_detail, name="building-detail"),
     path("home/", views.home, name="home"),
     path("home/creative/", views.creative_home, name="creative-home"),
@@ -58,7 +60,6 @@ urlpatterns = [
     path("accounts/privacy/erase/", privacy.erase, name="account-privacy-erase"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("api/", include("broedplaats.api.urls")),
 ]
 
 if settings.DEBUG:

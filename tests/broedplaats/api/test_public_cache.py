@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from broedplaats.api.pagination import PageNumberPagination
 from broedplaats.services import tenancy_create
 from tests.api import client_for, url
 from tests.factories import (
@@ -37,8 +38,12 @@ def space():
 
 
 def get(client, path):
+    return get_from(client, path)
+
+
+def get_from(client, path, **headers):
     with CaptureQueriesContext(connection) as queries:
-        response = client.get(path)
+        response = client.get(path, **headers)
     return response, len(queries)
 
 
@@ -110,7 +115,20 @@ def test_an_error_is_not_kept(space):
 
 def test_the_throttle_counts_the_answers_from_the_cache(space, settings):
     settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
-                               "DEFAULT_THROTTLE_RATES": {"anon": "3/min", "user": "600/min"}}
+                               "DEFAULT_THROTTLE_RATES": {"anon": "3/day", "user": "600/min"}}
     client = client_for()
     statuses = [client.get(url("space-list")).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
+
+
+def test_each_host_is_kept_apart(space, settings, monkeypatch):
+    """The links to the next page name the host the list was asked by."""
+    settings.ALLOWED_HOSTS = ["a.example", "b.example"]
+    monkeypatch.setattr(PageNumberPagination, "page_size", 1)
+    SpaceFactory(building=space.building)
+    client = client_for()
+    assert client.get(url("space-list"), HTTP_HOST="a.example").json()["next"].startswith(
+        "http://a.example/")
+    response, queries = get_from(client, url("space-list"), HTTP_HOST="b.example")
+    assert queries > 0
+    assert response.json()["next"].startswith("http://b.example/")
