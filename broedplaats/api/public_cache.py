@@ -6,10 +6,11 @@ costs tens of milliseconds of queries and serialising; kept, it costs a cache re
 rendered JSON is kept under the request's full address, language and day, together with the
 housing version (broedplaats/housing.py) it was read under; every saved tenancy, space or
 building replaces that version, and a body kept under another one is read again: a letting
-shows at once. The version and the body come in one round trip to the cache. What the version does not follow (a photo added, a facility ticked, a
-write past the signals) shows within `API_PUBLIC_CACHE_SECONDS` (60 by default; 0 switches
-the cache off). Logged-in callers, other formats (the browsable API) and every other action
-are answered as before. The throttles still count each call: they run before the list.
+shows at once. The version and the body come in one round trip to the cache. What the
+version does not follow (a photo added, a facility ticked, a write past the signals) shows
+within `API_PUBLIC_CACHE_SECONDS` (60 by default; 0 switches the cache off). Logged-in
+callers, other formats (the browsable API) and every other action are answered as before.
+The throttles still count each call: they run before the list.
 """
 
 import hashlib
