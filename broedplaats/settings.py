@@ -63,8 +63,11 @@ MIDDLEWARE = [
     # After authentication: records request.user as who made a change (docs/architecture.md,
     # "Audit history").
     "simple_history.middleware.HistoryRequestMiddleware",
-    # Last, as axes asks: it turns a login that axes refused into the lockout answer.
+    # Last but one, as axes asks: it turns a login that axes refused into the lockout answer.
     "axes.middleware.AxesMiddleware",
+    # Last: once the URL is resolved, a kept public API list is answered without its view;
+    # every middleware above still handles the answer (broedplaats/api/public_cache.py).
+    "broedplaats.api.public_cache.PublicListCacheMiddleware",
 ]
 
 ROOT_URLCONF = "broedplaats.urls"

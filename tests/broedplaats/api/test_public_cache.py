@@ -132,3 +132,64 @@ def test_each_host_is_kept_apart(space, settings, monkeypatch):
     response, queries = get_from(client, url("space-list"), HTTP_HOST="b.example")
     assert queries > 0
     assert response.json()["next"].startswith("http://b.example/")
+
+
+def test_the_kept_answer_carries_the_headers_of_the_view_and_of_every_middleware(space):
+    client = client_for()
+    fresh = client.get(url("space-list"))
+    kept, queries = get(client, url("space-list"))
+    assert queries == 0
+    assert kept.content == fresh.content
+    for name in ("Content-Type", "Vary", "Allow", "Content-Language", "X-Frame-Options",
+                 "X-Content-Type-Options", "Content-Security-Policy"):
+        assert kept[name] == fresh[name], name
+    assert "Accept" in kept["Vary"] and "Accept-Language" in kept["Vary"]
+
+
+@pytest.mark.parametrize("headers", [
+    {"HTTP_ACCEPT": "text/html"},  # a browser: the browsable API
+    {"HTTP_ACCEPT": "application/json; indent=4"},
+    {"HTTP_COOKIE": "sessionid=abc"},
+], ids=["html", "indented", "session-cookie"])
+def test_other_forms_of_request_are_answered_by_the_view(space, headers):
+    client = client_for()
+    client.get(url("space-list"))
+    response, queries = get_from(client, url("space-list"), **headers)
+    assert response.status_code == 200
+    assert queries > 0
+
+
+def test_a_format_in_the_query_or_the_path_is_answered_by_the_view(space):
+    client = client_for()
+    client.get(url("space-list"))
+    for path in (url("space-list") + "?format=json", "/api/spaces.json"):
+        client.get(path)
+        response, queries = get(client, path)
+        assert response.status_code == 200, path
+        assert queries > 0, path
+
+
+def test_a_refused_credential_is_refused_although_the_list_is_kept(space):
+    client = client_for()
+    client.get(url("space-list"))
+    response = client.get(url("space-list"), HTTP_AUTHORIZATION="Token not-a-token")
+    assert response.status_code == 401
+
+
+def test_a_kept_list_past_the_rate_is_refused_by_the_view_with_retry_after(space, settings):
+    client = client_for()
+    client.get(url("space-list"))
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK,
+                               "DEFAULT_THROTTLE_RATES": {"anon": "2/day", "user": "600/min"}}
+    assert [client.get(url("space-list")).status_code for _ in range(2)] == [200, 200]
+    response = client.get(url("space-list"))
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+
+
+def test_one_space_is_never_answered_from_the_cache(space):
+    client = client_for()
+    client.get(url("space-detail", space.pk))
+    response, queries = get(client, url("space-detail", space.pk))
+    assert response.status_code == 200
+    assert queries > 0
