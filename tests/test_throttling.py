@@ -22,7 +22,10 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parent.parent
-REDIS_URL = "redis://127.0.0.1:6379/5"
+# Redis database 5 for these tests (bench/load.sh uses 6), or one of its own for each further
+# pytest-xdist worker (gw1 8, gw2 9, ...): the tests empty their database.
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+REDIS_URL = f"redis://127.0.0.1:6379/{5 if _WORKER in ('gw0', 'master') else 7 + int(_WORKER[2:])}"
 
 
 @pytest.fixture

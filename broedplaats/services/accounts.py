@@ -28,7 +28,8 @@ LAST_USED_EVERY = timedelta(minutes=1)
 # How long the answer to a write sent with an Idempotency-Key is replayed to a repeat of it.
 IDEMPOTENCY_KEPT = timedelta(hours=24)
 
-__all__ = ["api_token_create", "api_token_revoke", "api_token_touch", "idempotent_run"]
+__all__ = ["api_token_create", "api_token_revoke", "api_token_touch", "idempotent_run",
+           "idempotent_requests_purge"]
 
 
 @transaction.atomic
@@ -135,3 +136,11 @@ def idempotent_run(*, user: AbstractBaseUser, key: str, fingerprint: str, now: d
         if kept is None:
             raise
         return (*kept, True)
+
+
+def idempotent_requests_purge(*, now: datetime) -> int:
+    """Delete the answers kept longer than IDEMPOTENCY_KEPT: no repeat can get them any more,
+    and their bodies may name people (an application, an accepted offer). Returns how many."""
+    deleted, _by_model = IdempotentRequest.objects.filter(
+        created_at__lt=now - IDEMPOTENCY_KEPT).delete()
+    return deleted

@@ -39,6 +39,7 @@ from broedplaats.models import (
     City,
     Erasure,
     ErasureRequest,
+    IdempotentRequest,
     Offer,
     Screening,
     SocialReturn,
@@ -242,6 +243,9 @@ PERSONAL_DATA: list[PersonalData] = [
         "website": "", "bio": "", "archived": True,
     }),
     PersonalData("API tokens", lambda c: _user_rows(ApiToken, c, user=c.user_id)),
+    # Answers kept a day for a repeat of an API write (an application, an offer accepted).
+    PersonalData("kept API answers", lambda c: _user_rows(IdempotentRequest, c,
+                                                          user=c.user_id)),
     PersonalData("sessions", _session_rows),
     PersonalData("log-in attempts", _axes_rows("AccessAttempt")),
     PersonalData("log-in log", _axes_rows("AccessLog")),

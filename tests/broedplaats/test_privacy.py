@@ -18,6 +18,7 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.db import models
 from django.test import Client
+from django.utils import translation
 
 from broedplaats.models import (
     ApiToken,
@@ -25,6 +26,7 @@ from broedplaats.models import (
     Application,
     ApplicationEvent,
     Erasure,
+    IdempotentRequest,
     Screening,
     SocialReturn,
     Tenancy,
@@ -150,6 +152,10 @@ def test_erasure_leaves_no_personal_string_in_any_table(world):
         user=UserFactory(is_staff=True), content_type=ContentType.objects.get_for_model(Creative),
         object_id=str(world["creative"].pk), object_repr=PERSONAL["name"], action_flag=CHANGE,
         change_message=f'[{{"changed": {{"fields": ["{PERSONAL["name"]}"]}}}}]')
+    # The answer kept for an application sent with an Idempotency-Key names the creative.
+    IdempotentRequest.objects.create(
+        user=world["user"], key="apply-1", fingerprint="f" * 64, status=201, created_at=AT,
+        body={"id": 1, "creative": {"name": PERSONAL["name"]}, "motivation": ABOUT["motivation"]})
     before = {key: rows_holding(value) for key, value in {**PERSONAL, **ABOUT}.items()}
     assert before["name"] and before["motivation"] and before["note"]  # the scan finds them
     erased(world)
@@ -307,6 +313,16 @@ def test_retention_command_reports_counts(world, today):
     city = world["place"]["building"].city
     assert f"{city.slug}: 1" in out.getvalue()
     assert Application.objects.get(pk=world["declined"].pk).motivation == ""
+
+
+def test_retention_command_twice_anonymises_each_application_once(world, today):
+    _age(world["declined"], 800)
+    first, second = io.StringIO(), io.StringIO()
+    with translation.override("en"):
+        call_command("anonymise_old_applications", stdout=first)
+        call_command("anonymise_old_applications", stdout=second)
+    assert first.getvalue().endswith("Anonymised 1 applications.\n")
+    assert second.getvalue().endswith("Anonymised 0 applications.\n")
 
 
 def test_screening_keeps_only_outcome_and_reasons():

@@ -11,10 +11,18 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db import connections
-from django.utils import translation
+from django.utils import timezone, translation
 
 from broedplaats.management.locking import advisory_lock, lock_key
-from broedplaats.models import FigureSnapshot, Offer, OfferStatus, ScheduledRun, Space, StageSpell
+from broedplaats.models import (
+    FigureSnapshot,
+    IdempotentRequest,
+    Offer,
+    OfferStatus,
+    ScheduledRun,
+    Space,
+    StageSpell,
+)
 from broedplaats.selectors import throughput
 from tests.factories import (
     BuildingFactory,
@@ -23,10 +31,12 @@ from tests.factories import (
     SpaceFactory,
     StageMoveFactory,
     TenancyFactory,
+    UserFactory,
 )
 from tests.worlds import offer_world
 
-COMMANDS = ["refresh_let_periods", "expire_offers", "send_reminders", "refresh_throughput"]
+COMMANDS = ["refresh_let_periods", "expire_offers", "send_reminders", "refresh_throughput",
+            "anonymise_old_applications", "purge_idempotency_keys"]
 
 
 def run(command: str, *args: str) -> str:
@@ -116,6 +126,17 @@ def test_refresh_throughput_twice_gives_the_same_spells_and_figures(db, today, s
     assert first[0] and first[1]
     run("refresh_throughput")
     assert state() == first
+
+
+def test_purge_idempotency_keys_twice_deletes_each_old_answer_once(db):
+    now = timezone.now()
+    user = UserFactory()
+    for key, age in (("old", timedelta(hours=25)), ("recent", timedelta(hours=1))):
+        IdempotentRequest.objects.create(user=user, key=key, fingerprint="f" * 64, status=201,
+                                         body={"id": 1}, created_at=now - age)
+    assert run("purge_idempotency_keys") == "Deleted 1 kept answer(s).\n"
+    assert run("purge_idempotency_keys") == "Deleted 0 kept answer(s).\n"
+    assert list(IdempotentRequest.objects.values_list("key", flat=True)) == ["recent"]
 
 
 # --- one run at a time --------------------------------------------------------------------------
