@@ -361,3 +361,15 @@ def test_templates_show_dates_and_money_in_the_languages_formats():
     assert found == [], ('Dates: |date (sentences) or |date:"SHORT_DATE_FORMAT" (tables); '
                          "money: {% load formatting %}{{ amount|money }}")
     assert set(TEMPLATE_ALLOWED) - used == set(), "Allowlisted lines no longer there: remove them"
+
+
+def test_a_table_cell_shows_its_date_in_the_short_format():
+    """One short format in tables ("5-12-2026"), the long one ("5 december 2026") in sentences:
+    a cell that starts with a date in the long format breaks a column's rhythm."""
+    found = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            for cell in re.findall(r"<td[^>]*>(.*?)(?:</td>|$)", line):
+                if re.search(r"""\|date(:["'](DATE_FORMAT|DATETIME_FORMAT)["'])?\s*}}""", cell):
+                    found.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()[:120]}")
+    assert found == [], 'In a table cell: |date:"SHORT_DATE_FORMAT"'
