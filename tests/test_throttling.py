@@ -36,11 +36,19 @@ def rates(settings):
     return set_rates
 
 
+class Clock:
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+
 @pytest.fixture
 def still_clock(monkeypatch):
     """The throttles' clock stopped half a minute into a window: a test's calls never
     straddle two windows (where the earlier calls start to slide out of the count)."""
-    monkeypatch.setattr(WindowCounterThrottle, "timer", staticmethod(lambda: 600_030.0))
+    monkeypatch.setattr(WindowCounterThrottle, "timer", staticmethod(Clock(600_030.0)))
 
 
 def get(client, ip="10.1.0.1"):
@@ -137,29 +145,30 @@ def _redis_reachable() -> bool:
         return False
 
 
+@pytest.fixture
+def redis_cache(settings):
+    """The default cache in this worker's own Redis database, emptied before and after; the
+    test is skipped when Redis is not reachable. Yields a client of that database."""
+    if not _redis_reachable():
+        pytest.skip(f"Redis not reachable at {REDIS_URL}")
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": REDIS_URL}}
+    yield client
+    client.flushdb()
+
+
 # --- the sliding-window counter ----------------------------------------------------------------
-
-class Clock:
-    def __init__(self, now):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
 
 @pytest.fixture(params=["locmem", "redis"])
 def clock(request, monkeypatch, settings):
     """A clock at the start of a minute's window (10,000 × 60), and the counts kept in the
     tests' cache (read, then incr) or in Redis (one script)."""
     if request.param == "redis":
-        if not _redis_reachable():
-            pytest.skip(f"Redis not reachable at {REDIS_URL}")
-        import redis
-
-        redis.Redis.from_url(REDIS_URL).flushdb()
-        request.addfinalizer(redis.Redis.from_url(REDIS_URL).flushdb)
-        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                       "LOCATION": REDIS_URL}}
+        request.getfixturevalue("redis_cache")
     clock = Clock(600_000.0)
     monkeypatch.setattr(WindowCounterThrottle, "timer", staticmethod(clock))
     return clock
@@ -220,15 +229,9 @@ def test_the_state_of_a_client_is_two_numbers_whatever_its_rate(rates, clock):
         f"{key}:10000": 500, f"{key}:10001": 300}
 
 
-@pytest.mark.skipif(not _redis_reachable(), reason=f"Redis not reachable at {REDIS_URL}")
-def test_with_redis_calls_at_the_same_moment_are_all_counted(rates, settings):
+def test_with_redis_calls_at_the_same_moment_are_all_counted(rates, redis_cache):
     """Eight threads calling at once: every call counted (DRF's read-then-write of its list
     loses the calls another worker made in between)."""
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": REDIS_URL}}
     rates(anon="1000000/day")
     barrier = threading.Barrier(8)
 
@@ -242,9 +245,8 @@ def test_with_redis_calls_at_the_same_moment_are_all_counted(rates, settings):
         thread.start()
     for thread in threads:
         thread.join()
-    client = redis.Redis.from_url(REDIS_URL)
-    assert sum(int(client.get(key)) for key in client.keys("*throttle_anon_10.4.2.1:*")) == 400
-    client.flushdb()
+    assert sum(int(redis_cache.get(key))
+               for key in redis_cache.keys("*throttle_anon_10.4.2.1:*")) == 400
 
 
 # --- the shared caches ------------------------------------------------------------------------
@@ -268,13 +270,7 @@ def test_the_database_cache_holds_the_counts_for_every_process(rates, settings):
     assert get(api, ip="10.2.0.1").status_code == 429
 
 
-@pytest.mark.skipif(not _redis_reachable(), reason=f"Redis not reachable at {REDIS_URL}")
-def test_with_redis_two_processes_share_the_counts(rates, settings):
-    import redis
-
-    redis.Redis.from_url(REDIS_URL).flushdb()  # db 5 is this test's own
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
-                                   "LOCATION": REDIS_URL}}
+def test_with_redis_two_processes_share_the_counts(rates, redis_cache):
     rates(anon="3/day")  # a day's window: the test does not straddle two
     api = APIClient()
     assert get(api, ip="10.3.0.1").status_code == 200
@@ -299,7 +295,6 @@ def test_with_redis_two_processes_share_the_counts(rates, settings):
     assert result.stdout.split("\n")[:2] == ["1", "[True, True, False]"]
     # ...which this process counts: the fourth call is refused.
     assert get(api, ip="10.3.0.1").status_code == 429
-    redis.Redis.from_url(REDIS_URL).flushdb()
 
 
 def test_the_unthrottled_fixture_lifts_the_rates(unthrottled):

@@ -19,12 +19,12 @@ Two halves:
   its 429). Skipping DRF's dispatch is what makes the kept answer cheap; every other
   middleware still handles it (security headers, CSP, language).
 
-Only the plainest form of request is kept and served (`cacheable`): a GET with no
-credentials (no Authorization header, no session cookie), asking for JSON with no options (no
-Accept header, `*/*` or `application/json`; no `format`). Anything else (a logged-in caller,
-the browsable API, `; indent=4`) is the view's, as before. What the version does not follow (a
-photo added, a facility ticked, a write past the signals) shows within
-`API_PUBLIC_CACHE_SECONDS` (60 by default; 0 switches the cache off).
+Only the plainest form of request is kept and served (`cacheable`): a GET with no credentials
+(no Authorization header, no session cookie), asking for JSON with no options (no Accept
+header, `*/*` or `application/json`; no `format`, in the query or as a suffix). Anything else
+(a logged-in caller, the browsable API, `; indent=4`) is the view's, as before. What the
+version does not follow (a photo added, a facility ticked, a write past the signals) shows
+within `API_PUBLIC_CACHE_SECONDS` (60 by default; 0 switches the cache off).
 """
 
 import hashlib
@@ -44,13 +44,15 @@ KEPT_HEADERS = ("Content-Type", "Vary", "Allow")
 
 
 def cacheable(request: HttpRequest) -> bool:
-    """Whether this (Django) request is of the form the cache keeps and answers."""
+    """Whether this (Django) request, its URL resolved, is of the form the cache keeps and
+    answers: the view keeps what the middleware would serve, and nothing else."""
     return bool(
         settings.API_PUBLIC_CACHE_SECONDS
         and request.method == "GET"
         and "HTTP_AUTHORIZATION" not in request.META
         and settings.SESSION_COOKIE_NAME not in request.COOKIES
         and "format" not in request.GET
+        and not request.resolver_match.kwargs.get("format")  # /api/spaces.json
         and request.META.get("HTTP_ACCEPT", "").strip() in PLAIN_JSON
     )
 
@@ -93,8 +95,7 @@ class PublicListCacheMiddleware:
     def process_view(self, request, view_func, view_args, view_kwargs):
         viewset = getattr(view_func, "cls", None)
         if not (viewset is not None and issubclass(viewset, PublicListCache)
-                and view_func.actions.get("get") == "list"
-                and not view_kwargs.get("format") and cacheable(request)):
+                and view_func.actions.get("get") == "list" and cacheable(request)):
             return None
         key = cache_key(request)
         found = cache.get_many([VERSION_KEY, key])

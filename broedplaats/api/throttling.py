@@ -60,29 +60,29 @@ class WindowCounterThrottle(throttling.SimpleRateThrottle):
         self.key = self.get_cache_key(request, view)
         if self.key is None:
             return True
-        self.now = self.timer()
-        window, self.elapsed = divmod(self.now, self.duration)
+        window, self.elapsed = divmod(self.timer(), self.duration)
         previous_key = f"{self.key}:{int(window) - 1}"
         current_key = f"{self.key}:{int(window)}"
         weight = 1 - self.elapsed / self.duration
         # Kept for two periods: through its own window and the next, which weighs it.
         lifetime = 2 * self.duration
-        if isinstance(self.cache, RedisCache):
-            keys = [self.cache.make_and_validate_key(key) for key in (previous_key, current_key)]
-            client = self.cache._cache.get_client(None, write=True)
+        cache = self.cache
+        if isinstance(cache, RedisCache):
+            keys = [cache.make_and_validate_key(key) for key in (previous_key, current_key)]
+            client = cache._cache.get_client(None, write=True)
             self.previous, self.current, allowed = client.eval(
                 _COUNT_SCRIPT, 2, *keys, repr(weight), self.num_requests, lifetime)
             return bool(allowed)
-        counts = self.cache.get_many([previous_key, current_key])
+        counts = cache.get_many([previous_key, current_key])
         self.previous = counts.get(previous_key, 0)
         self.current = counts.get(current_key, 0)
         if self.previous * weight + self.current >= self.num_requests:
             return False
-        if current_key in counts or not self.cache.add(current_key, 1, timeout=lifetime):
+        if current_key in counts or not cache.add(current_key, 1, timeout=lifetime):
             try:
-                self.cache.incr(current_key)
+                cache.incr(current_key)
             except ValueError:  # expired between the read and the count: this call starts it
-                self.cache.set(current_key, 1, timeout=lifetime)
+                cache.set(current_key, 1, timeout=lifetime)
         return True
 
     def wait(self):
@@ -98,24 +98,15 @@ class WindowCounterThrottle(throttling.SimpleRateThrottle):
         return max(math.ceil(rest_of_window + into_next), 1)
 
 
-class AnonRateThrottle(WindowCounterThrottle):
+class AnonRateThrottle(WindowCounterThrottle, throttling.AnonRateThrottle):
     """Anonymous calls, counted per client IP address."""
 
-    scope = "anon"
 
-    def get_cache_key(self, request, view):
-        if request.user and request.user.is_authenticated:
-            return None
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
-
-
-class UserRateThrottle(WindowCounterThrottle):
+class UserRateThrottle(WindowCounterThrottle, throttling.UserRateThrottle):
     """Logged-in calls, counted per user; anonymous ones are left to AnonRateThrottle, so they
     are not counted twice."""
-
-    scope = "user"
 
     def get_cache_key(self, request, view):
         if not (request.user and request.user.is_authenticated):
             return None
-        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+        return super().get_cache_key(request, view)
